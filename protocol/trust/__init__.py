@@ -1,0 +1,1 @@
+"""Transitive trust over contextual graphs."""
