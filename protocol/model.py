@@ -6,7 +6,7 @@ Every assertion is a W3C Verifiable Credential 2.0 whose ``type`` is
 *context of trust* (``trustContext``): trust is contextual, a good seller is not a good
 wiki editor.
 
-The six kinds (see ``specs/protocol.md`` for one example each):
+The six kinds (``specs/vocabulary.md`` gives one complete example of each and every term):
 
 ============  ==================================  ==========================================
 Kind          credentialSubject.id                what it says
@@ -34,7 +34,16 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeAlias
 
 from .errors import LocalProtocolError, RuleError, SchemaError
-from .rules import ConversionRule, json_number, rule_from_json, rule_to_json
+from .rules import (
+    MAX_ABS_NUMBER,
+    CategoricalRule,
+    ConversionRule,
+    LinearRule,
+    ThresholdRule,
+    json_number,
+    rule_from_json,
+    rule_to_json,
+)
 
 __all__ = [
     "CONFIANCE_CONTEXT_URL",
@@ -42,11 +51,11 @@ __all__ = [
     "KINDS",
     "VOCAB",
     "Acceptance",
-    "Assertion",
     "AnyAssertion",
+    "Assertion",
+    "Rating",
     "Recognition",
     "Referral",
-    "Rating",
     "Revocation",
     "Scale",
     "TrustMark",
@@ -66,31 +75,47 @@ MAX_SHORT_TEXT = 256
 MAX_LABELS = 64
 MAX_EVIDENCE = 32
 
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
-_CONTEXT_NAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,63}$")
+# The same patterns as specs/schemas/common.json; always used with fullmatch (a Python "$"
+# also matches before a final newline).
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+_CONTEXT_NAME = re.compile(r"[a-z0-9][a-z0-9._\-]{0,63}")
+_CONTENT_ID = re.compile(r"ni:///sha-256;[A-Za-z0-9_\-]{43}")
 _DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
+# C0 controls other than tab, LF, CR; DEL; lone surrogates. RDF canonicalisation escapes
+# controls differently across implementations, so rdfc signatures would not interoperate.
+_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _check_iri(name: str, value: object) -> str:
-    if not isinstance(value, str) or len(value) > MAX_IRI_LENGTH or not _IRI.match(value):
+    if not isinstance(value, str) or len(value) > MAX_IRI_LENGTH or not _IRI.fullmatch(value):
         raise SchemaError(f"{name} must be an absolute IRI (a DID or URL) of at most "
                           f"{MAX_IRI_LENGTH} characters, got {value!r:.80}")
+    return value
+
+
+def _check_content_id(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _CONTENT_ID.fullmatch(value):
+        raise SchemaError(f"{name} must be an assertion id (ni:///sha-256;<43 base64url "
+                          f"characters>), got {value!r:.80}")
     return value
 
 
 def _check_text(name: str, value: object, limit: int = MAX_TEXT_LENGTH) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise SchemaError(f"{name} must be a non-empty string of at most {limit} characters")
+    if _BAD_TEXT.search(value):
+        raise SchemaError(f"{name} must not contain control characters other than tab and "
+                          "line breaks")
     return value
 
 
 def _check_context(value: object) -> str:
     """A context of trust is a short lower-case name ("seller") or an absolute IRI."""
-    if isinstance(value, str) and (_CONTEXT_NAME.match(value) or _IRI.match(value)) and len(
-        value
-    ) <= MAX_IRI_LENGTH:
+    if isinstance(value, str) and len(value) <= MAX_IRI_LENGTH and (
+        _CONTEXT_NAME.fullmatch(value) or _IRI.fullmatch(value)
+    ):
         return value
     raise SchemaError(
         "trustContext must be a short lower-case name (letters, digits, '.', '_', '-', "
@@ -99,15 +124,18 @@ def _check_context(value: object) -> str:
 
 
 def _check_number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise SchemaError(f"{name} must be a finite number, got {value!r:.40}")
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not math.isfinite(value) or abs(value) > MAX_ABS_NUMBER):
+        raise SchemaError(f"{name} must be a finite number within ±{MAX_ABS_NUMBER:g}, "
+                          f"got {value!r:.40}")
     return float(value)
 
 
 def parse_datetime(value: object, name: str = "date") -> datetime:
     """Parse an XML Schema dateTime with an explicit offset (``Z`` or ``+hh:mm``)."""
-    if not isinstance(value, str) or not _DATETIME.match(value):
-        raise SchemaError(f"{name} must be a date-time with a time zone, like "
+    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
+        raise SchemaError(f"{name} must be a date-time with a time zone (at most microsecond "
+                          "precision), like "
                           f"2026-01-31T12:00:00Z, got {value!r:.40}")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -152,6 +180,8 @@ class Scale:
             if not lo <= v <= hi:
                 raise SchemaError(f"label value {v:g} lies outside the scale {lo:g}..{hi:g}")
             labels.append((v, _check_text("label", label, MAX_SHORT_TEXT)))
+        if len({v for v, _ in labels}) != len(labels):
+            raise SchemaError("a scale labels each value at most once")
         object.__setattr__(self, "minimum", lo)
         object.__setattr__(self, "maximum", hi)
         object.__setattr__(self, "labels", tuple(sorted(labels)))
@@ -287,10 +317,16 @@ class TrustMark(Assertion):
             object.__setattr__(self, "value", _check_number("statusValue", self.value))
         if self.mark_version is not None:
             _check_text("mark version", self.mark_version, 64)
+        if isinstance(self.evidence, str) or not isinstance(self.evidence, tuple | list):
+            raise SchemaError("evidence must be a sequence of IRIs")
+        # sorted: evidence is a set in RDF (a plain JSON-LD array), so order carries nothing
+        object.__setattr__(self, "evidence", tuple(sorted(self.evidence, key=str)))
         if len(self.evidence) > MAX_EVIDENCE:
             raise SchemaError(f"at most {MAX_EVIDENCE} evidence links")
         for item in self.evidence:
             _check_iri("evidence", item)
+        if len(set(self.evidence)) != len(self.evidence):
+            raise SchemaError("evidence lists the same link twice")
 
     @property
     def about(self) -> str:
@@ -344,6 +380,15 @@ class Referral(Assertion):
         return out
 
 
+def _rule_outputs(rule: ConversionRule) -> list[float]:
+    """Every value ``rule`` can give (a linear rule's extremes suffice)."""
+    if isinstance(rule, LinearRule):
+        return [rule.target_min, rule.target_max]
+    pairs = rule.thresholds if isinstance(rule, ThresholdRule) else rule.mapping
+    outs = [value for _, value in pairs]
+    return outs if rule.otherwise is None else [*outs, rule.otherwise]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Recognition(Assertion):
     """A unilateral conversion rule: how the issuer reads ``recognised``'s marks or ratings.
@@ -370,6 +415,15 @@ class Recognition(Assertion):
             _check_iri("mark", self.mark)
         if self.source_context is not None:
             _check_context(self.source_context)
+        if not isinstance(self.rule, LinearRule | ThresholdRule | CategoricalRule):
+            raise SchemaError("rule must be a LinearRule, ThresholdRule or CategoricalRule")
+        if not isinstance(self.scale, Scale):
+            raise SchemaError("scale must be a Scale")
+        lo, hi = self.scale.minimum, self.scale.maximum
+        for out in _rule_outputs(self.rule):
+            if not lo <= out <= hi:
+                raise SchemaError(f"the rule gives {out:g}, outside the declared scale "
+                                  f"{lo:g}..{hi:g}: declare the scale the rule maps to")
 
     @property
     def about(self) -> str:
@@ -401,7 +455,7 @@ class Revocation(Assertion):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_iri("target", self.target)
+        _check_content_id("target", self.target)
         if self.reason is not None:
             _check_text("reason", self.reason)
 
@@ -424,7 +478,7 @@ class Acceptance(Assertion):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_iri("target", self.target)
+        _check_content_id("target", self.target)
         if not isinstance(self.accepted, bool):
             raise SchemaError("accepted must be true or false")
 
@@ -469,13 +523,14 @@ def to_credential(assertion: Assertion) -> dict[str, Any]:
 def _kind_of(doc: Mapping[str, Any]) -> type[Assertion]:
     types = doc.get("type")
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise SchemaError("type must be a list of strings")
+        raise SchemaError("/type: must be a list of strings", pointer="/type")
     if len(types) != 3 or types[:2] != ["VerifiableCredential", "TrustAssertion"]:
-        raise SchemaError('type must be ["VerifiableCredential", "TrustAssertion", <Kind>]')
+        raise SchemaError('/type: must be ["VerifiableCredential", "TrustAssertion", <Kind>]',
+                          pointer="/type")
     cls = KINDS.get(types[2])
     if cls is None:
-        raise SchemaError(f"unknown assertion kind {types[2]!r}; expected one of "
-                          f"{', '.join(KINDS)}", kind=types[2])
+        raise SchemaError(f"/type/2: unknown assertion kind {types[2]!r:.80}; expected one of "
+                          f"{', '.join(KINDS)}", pointer="/type/2", kind=types[2][:80])
     return cls
 
 

@@ -31,25 +31,34 @@ from typing import Any, TypeAlias
 from .errors import RuleError
 
 __all__ = [
+    "MAX_ABS_NUMBER",
     "CategoricalRule",
     "ConversionRule",
     "LinearRule",
     "ThresholdRule",
-    "rule_from_json",
     "json_number",
+    "rule_from_json",
     "rule_to_json",
 ]
 
 MAX_RULE_ENTRIES = 256
 MAX_CATEGORY_LENGTH = 200
+#: Largest magnitude of any number in a Confiance document. Below 2**53, so every integral
+#: value is exact and :func:`json_number` always writes it as a JSON integer.
+MAX_ABS_NUMBER = 1e15
 
 
 def _finite(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RuleError(f"{name} must be a number, got {type(value).__name__}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        raise RuleError(f"{name} must lie within ±{MAX_ABS_NUMBER:g}") from None
     if not math.isfinite(number):
         raise RuleError(f"{name} must be finite, got {value!r}")
+    if abs(number) > MAX_ABS_NUMBER:
+        raise RuleError(f"{name} must lie within ±{MAX_ABS_NUMBER:g}, got {number:g}")
     return number
 
 
@@ -88,6 +97,8 @@ class LinearRule:
             object.__setattr__(self, name, _finite(name, getattr(self, name)))
         if self.source_min == self.source_max:
             raise RuleError("a linear rule needs a source range of non-zero width")
+        if not isinstance(self.clamp, bool):
+            raise RuleError("clamp must be true or false")
 
     def apply(self, *, value: float | None = None, status: str | None = None) -> float | None:
         if value is None or not math.isfinite(value):
@@ -162,6 +173,8 @@ class CategoricalRule:
     otherwise: float | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.mapping, Mapping):  # convenience: a dict of status to value
+            object.__setattr__(self, "mapping", tuple(self.mapping.items()))
         if not self.mapping:
             raise RuleError("a categorical map needs at least one entry")
         if len(self.mapping) > MAX_RULE_ENTRIES:
@@ -176,8 +189,9 @@ class CategoricalRule:
             if folded in seen:
                 raise RuleError(f"category {key!r} is mapped twice")
             seen.add(folded)
-            items.append((key.strip(), _finite(f"value of {key!r}", val)))
-        object.__setattr__(self, "mapping", tuple(items))
+            items.append((key.strip(), _finite(f"value of {key!r:.60}", val)))
+        # sorted, so two rules listing the same entries in another order are equal
+        object.__setattr__(self, "mapping", tuple(sorted(items)))
         if self.otherwise is not None:
             object.__setattr__(self, "otherwise", _finite("otherwise", self.otherwise))
 
@@ -251,7 +265,7 @@ def rule_from_json(obj: object) -> ConversionRule:
         if len(mapping) > MAX_RULE_ENTRIES:
             raise RuleError(f"a categorical map has at most {MAX_RULE_ENTRIES} entries")
         return CategoricalRule(
-            mapping=tuple((str(k), _finite(f"value of {k!r}", v)) for k, v in mapping.items()),
+            mapping=tuple((str(k), _finite(f"value of {k!r:.60}", v)) for k, v in mapping.items()),
             otherwise=otherwise,
         )
     raise RuleError(

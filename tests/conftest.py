@@ -16,3 +16,11 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: this test needs the read-only ../shared material")
     return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The ../shared folder; skips the test with a clear message when it is absent."""
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is absent: this test needs the read-only ../shared material")
+    return SHARED

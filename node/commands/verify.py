@@ -1,0 +1,73 @@
+"""``confiance verify``: check every proof of a credential, offline, and say why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from confiance.protocol.errors import ConfianceError, VerificationError
+from confiance.protocol.signing import verify
+
+from .common import add_loader_argument, make_loader, read_json_document, timestamp
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "verify", help="verify a signed document offline (exit 0 valid, 1 invalid, 2 unusable)",
+        description="Verify every Data Integrity proof of INPUT, offline. Exit status 0 when "
+                    "every proof verifies and the document is within its validity window, 1 "
+                    "when not (the reason on stderr, or in the --json report), 2 for unusable "
+                    "input or arguments.")
+    parser.add_argument("input", metavar="INPUT.json", help="the document ('-' for stdin)")
+    add_loader_argument(parser)
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON report of every check on stdout")
+    parser.add_argument("--require-issuer-binding", action="store_true",
+                        help="fail unless the signing key belongs to the issuer")
+    parser.add_argument("--now", metavar="ISO8601",
+                        help="check the validity window at this time (default: now)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        doc = read_json_document(args.input)
+        now = timestamp(args.now, "--now")
+        loader = make_loader(args.context_dir)
+    except ConfianceError as exc:
+        return _unusable(args, exc)
+    try:
+        report = verify(doc, now=now, loader=loader,
+                        require_issuer_binding=args.require_issuer_binding)
+    except VerificationError as exc:  # a check raised instead of reporting: still a "no"
+        return _failed(args, exc)
+    except ConfianceError as exc:
+        return _unusable(args, exc)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        for check in report.checks:
+            if check.status in ("fail", "warn"):
+                print(f"{check.status}: {check.name}: {check.detail}", file=sys.stderr)
+        print("valid" if report.ok else "INVALID", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _unusable(args: argparse.Namespace, exc: ConfianceError) -> int:
+    if args.json:
+        sys.stdout.write(json.dumps({"ok": False, "usable": False,
+                                     "error": exc.to_problem()}, indent=2) + "\n")
+    print(f"confiance verify: {exc.message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _failed(args: argparse.Namespace, exc: ConfianceError) -> int:
+    if args.json:
+        sys.stdout.write(json.dumps({"ok": False, "usable": True,
+                                     "error": exc.to_problem()}, indent=2) + "\n")
+    print(f"INVALID: {exc.message}", file=sys.stderr)
+    return EXIT_FAILED

@@ -1,0 +1,78 @@
+"""Creating a node's data directory: keys, configuration, admin token, database.
+
+Shared by ``confiance init`` and by ``confiance serve`` (which initialises a default data
+directory when there is none, so the quickstart's first command gives a running node).
+Secrets are written with mode 0600 from the first byte (``O_EXCL`` then rename), the
+directory with 0700.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import tomli_w
+from confiance.protocol.errors import MalformedDocument
+
+from .config import CONFIG_FILE, NodeConfig, config_to_toml
+from .keyring import KEYRING_FILE, Keyring
+from .storage import create_database
+
+__all__ = ["InitResult", "initialise_data_dir", "is_initialised", "read_admin_token"]
+
+
+@dataclass(frozen=True)
+class InitResult:
+    data_dir: Path
+    created: tuple[str, ...]
+
+
+def is_initialised(data_dir: Path) -> bool:
+    return (data_dir / CONFIG_FILE).exists() and (data_dir / "keys" / KEYRING_FILE).exists()
+
+
+def _write_new(path: Path, text: str, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, mode)
+
+
+def initialise_data_dir(config: NodeConfig, *, now: datetime) -> InitResult:
+    """Create what is missing in ``config.data_dir``; never overwrite a key or a token."""
+    root = config.data_dir
+    created: list[str] = []
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not (config.keys_dir / KEYRING_FILE).exists():
+        if any(config.keys_dir.glob("*.secret.json")):
+            raise MalformedDocument(f"{config.keys_dir} holds keys but no keyring.json: "
+                                    "refusing to overwrite them")
+        Keyring.create(config.keys_dir, now=now)
+        created += ["keys/key-1.secret.json", "keys/rotation-1.secret.json",
+                    "keys/keyring.json"]
+    if not config.config_path.exists():
+        _write_new(config.config_path, tomli_w.dumps(config_to_toml(config)), 0o644)
+        created.append(CONFIG_FILE)
+    if not config.admin_token_path.exists():
+        _write_new(config.admin_token_path, secrets.token_urlsafe(32) + "\n", 0o600)
+        created.append("admin.token")
+    existed = config.database_path.exists()
+    create_database(config.database_path)
+    if not existed:
+        created.append(config.database_path.name)
+    return InitResult(data_dir=root, created=tuple(created))
+
+
+def read_admin_token(config: NodeConfig) -> str:
+    try:
+        token = config.admin_token_path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise MalformedDocument(f"cannot read {config.admin_token_path}: {exc}") from None
+    if len(token) < 16:
+        raise MalformedDocument(f"{config.admin_token_path} holds no usable token")
+    return token

@@ -1,0 +1,184 @@
+"""The one way into the store: verify, then record, then tell the subscribers.
+
+``POST /assertions``, the admin's ``issue``/``revoke`` and gossip (``node/peers.py``) all
+go through :class:`Ingestor`, so the rules hold whatever the door:
+
+1. the content id is computed first: an id already held is answered at once (idempotent,
+   no verification: the id is the hash of the whole signed document, so the bytes are those
+   verified before), a tombstoned id is refused (``erased``);
+2. otherwise the document is verified in full by the protocol (limits, schema, proofs,
+   issuer binding, validity window) with this node's key resolver (did:key, and its own
+   did:web keys by validity period); a proof by one of our keys created outside that key's
+   period is refused;
+3. the store records it, enforcing revocation/acceptance/cap rules in its transaction;
+4. subscribers (gossip push, the trust engine) are told about new assertions.
+
+The *slot* (what a newer assertion supersedes) is decided here: same issuer, kind, subject
+and context, and for a TrustMark the same mark, for a Referral the same audience, for a
+Recognition the same mark and source context. A newer Rating by the same issuer about the
+same subject in the same context replaces the older one; two different marks held by the
+same subject do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from typing import Any
+
+from confiance.protocol.assertions import SignedAssertion, verify_assertion
+from confiance.protocol.canonical import canonicalize_jcs, parse_json
+from confiance.protocol.contexts import DocumentLoader
+from confiance.protocol.errors import MalformedDocument
+from confiance.protocol.ids import assertion_id
+from confiance.protocol.limits import Limits
+from confiance.protocol.model import (
+    KINDS,
+    Acceptance,
+    Recognition,
+    Referral,
+    TrustMark,
+    parse_datetime,
+)
+
+from .keyring import Keyring
+from .problems import Erased, UnknownKind
+from .storage import AssertionRecord, PutResult, Store, StoredAssertion
+
+__all__ = ["Ingestor", "Listener", "record_for", "slot_for"]
+
+log = logging.getLogger("confiance.node")
+Listener = Callable[[StoredAssertion], Awaitable[None] | None]
+SUBJECT_KINDS = frozenset({"Rating", "TrustMark", "Referral", "Recognition"})
+
+
+def slot_for(assertion: Any) -> str | None:
+    """The supersession key of an assertion (see the module docstring), or None."""
+    if assertion.kind not in SUBJECT_KINDS:
+        return None
+    if isinstance(assertion, TrustMark):
+        extra: list[str | None] = [assertion.mark]
+    elif isinstance(assertion, Referral):
+        extra = [assertion.audience]
+    elif isinstance(assertion, Recognition):
+        extra = [assertion.mark, assertion.reads_context]
+    else:
+        extra = []
+    key = [assertion.issuer, assertion.kind, assertion.about, assertion.context, *extra]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
+
+
+def _proof_created(document: dict[str, Any]) -> tuple[str | None, datetime | None]:
+    proof = document.get("proof")
+    first = proof[0] if isinstance(proof, list) and proof else proof
+    if not isinstance(first, dict):
+        return None, None
+    created = first.get("created")
+    method = first.get("verificationMethod")
+    return (method if isinstance(method, str) else None,
+            parse_datetime(created, "proof.created") if isinstance(created, str) else None)
+
+
+def _proofs(document: dict[str, Any]) -> list[dict[str, Any]]:
+    proof = document.get("proof")
+    items = proof if isinstance(proof, list) else [proof]
+    return [p for p in items if isinstance(p, dict)]
+
+
+def record_for(signed: SignedAssertion, *, status_index: int | None = None) -> AssertionRecord:
+    """The storage record of a verified assertion."""
+    a = signed.assertion
+    about_party = a.kind in SUBJECT_KINDS
+    _, created = _proof_created(signed.document)
+    return AssertionRecord(
+        id=signed.id, kind=a.kind, issuer=a.issuer,
+        subject=a.about if about_party else None,
+        target=None if about_party else a.about,
+        context=a.context, slot=slot_for(a), valid_from=a.valid_from,
+        valid_until=a.valid_until, created=created,
+        accepted=a.accepted if isinstance(a, Acceptance) else None,
+        status_index=status_index, document=canonicalize_jcs(signed.document))
+
+
+class Ingestor:
+    """Verify-then-store for every door; see the module docstring."""
+
+    def __init__(self, store: Store, keyring: Keyring, *, loader: DocumentLoader,
+                 limits: Limits, unaccepted_cap: int,
+                 clock: Callable[[], datetime] | None = None,
+                 executor: Executor | None = None) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.loader = loader
+        self.limits = limits
+        self.unaccepted_cap = unaccepted_cap
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.executor = executor
+        self.listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` (sync or async) with every newly stored assertion."""
+        self.listeners.append(listener)
+
+    def _verify(self, document: dict[str, Any]) -> SignedAssertion:
+        signed = verify_assertion(document, now=self.clock(), loader=self.loader,
+                                  limits=self.limits, key_resolver=self.keyring.resolve)
+        for proof in _proofs(document):
+            method, created = proof.get("verificationMethod"), proof.get("created")
+            if isinstance(method, str):
+                self.keyring.check_created(
+                    method, parse_datetime(created, "proof.created")
+                    if isinstance(created, str) else None)
+        return signed
+
+    async def submit_bytes(self, body: bytes) -> PutResult:
+        doc = parse_json(body, self.limits)
+        if not isinstance(doc, dict):
+            raise MalformedDocument("an assertion is a JSON object")
+        return await self.submit(doc)
+
+    async def submit(self, document: dict[str, Any]) -> PutResult:
+        """Verify and store a document from outside (HTTP or gossip)."""
+        types = document.get("type")
+        if isinstance(types, list) and len(types) == 3 and isinstance(types[2], str) \
+                and types[2] not in KINDS:
+            raise UnknownKind(f"{types[2][:60]!r} is not an assertion kind; expected one of "
+                              f"{', '.join(KINDS)}", kind=types[2][:60])
+        content_id = assertion_id(document)
+        existing = await self.store.get(content_id)
+        if existing is not None:
+            return PutResult(created=False, stored=existing)
+        stone = await self.store.tombstone(content_id)
+        if stone is not None:
+            raise Erased(f"{content_id} was erased at its issuer's request and is not taken "
+                         "back", id=content_id)
+        if self.executor is None:
+            signed = self._verify(document)
+        else:
+            signed = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._verify, document)
+        record = record_for(signed)
+        cap = None if record.issuer == self.keyring.did else self.unaccepted_cap
+        return await self._store(record, cap)
+
+    async def publish(self, signed: SignedAssertion, *, status_index: int | None = None
+                      ) -> PutResult:
+        """Store an assertion this node has just signed itself (no cap, no re-verification)."""
+        return await self._store(record_for(signed, status_index=status_index), None)
+
+    async def _store(self, record: AssertionRecord, cap: int | None) -> PutResult:
+        result = await self.store.put(record, unaccepted_cap=cap)
+        if result.created:
+            for listener in list(self.listeners):
+                try:
+                    outcome = listener(result.stored)
+                    if outcome is not None:
+                        await outcome
+                except Exception:
+                    log.exception("assertion listener failed for %s", record.id)
+        return result

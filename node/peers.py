@@ -1,0 +1,860 @@
+"""Gossip with recognised peers over HTTP: the only module of the node making outbound HTTP.
+
+It drives the sans-IO engines of :mod:`confiance.protocol.gossip` (session state machine,
+reconciliation, Plumtree, scoring, backoff) over ``POST <peer>/gossip``:
+
+- **push**: every assertion newly stored here (from ``POST /assertions``, the admin API or
+  gossip) goes, after verification by the :class:`~.ingest.Ingestor`, as a payload to the
+  peers that are eager in its broadcast tree and as an id (``ihave``) to the lazy ones;
+- **pull**: ids announced but not delivered are grafted after a timeout; ids found missing
+  by anti-entropy are asked for (``want``);
+- **anti-entropy**: with every recognised peer, every ``anti_entropy_interval`` (jittered),
+  range-based reconciliation over the ids both hold, then the differences both ways.
+
+One worker task per peer, with its own bounded queues and its own exponential backoff:
+an unreachable peer never delays the others; a global semaphore bounds requests in flight.
+Every document from a peer goes through the ingestor (verified, then stored, then
+forwarded): an invalid one is never stored nor forwarded and costs the peer score; a peer
+below the drop threshold is dropped (persisted, logged, shown in ``peers list``) until an
+operator reinstates it. Peers and their dropped state live in ``DATA_DIR/gossip.sqlite3``;
+the id catalogue is rebuilt from the store at start-up, and a first anti-entropy round with
+every peer then catches up whatever was missed while the node was down.
+
+The responder side (``POST /gossip``, served by :mod:`.routes.gossip`) is
+:meth:`Gossip.handle`. :func:`setup` plugs all this into ``create_app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import json
+import logging
+import os
+import random
+import secrets
+import time
+import tomllib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from confiance.protocol.errors import (
+    ConfianceError,
+    GossipError,
+    KeyResolutionError,
+    MalformedDocument,
+    ValidityError,
+)
+from confiance.protocol.gossip import (
+    Ack,
+    Backoff,
+    BackoffPolicy,
+    Close,
+    Error,
+    Filters,
+    GossipLimits,
+    Graft,
+    Hello,
+    Ihave,
+    Message,
+    PeerStatus,
+    Plumtree,
+    PlumtreeConfig,
+    Prune,
+    Push,
+    Reconcile,
+    ReconcileConfig,
+    Reconciliation,
+    Role,
+    Scoreboard,
+    Session,
+    State,
+    Want,
+    Welcome,
+    encode_message,
+    respond,
+)
+from confiance.protocol.ids import digest_of, id_from_digest, parse_assertion_id
+
+from .catalog import IdCatalog
+from .context import NODE, Node
+from .problems import Conflict, Gone
+from .storage import StoredAssertion
+from .storage.gossip_sqlite import GossipStore, PeerRow
+
+__all__ = [
+    "GOSSIP",
+    "GOSSIP_SETTINGS",
+    "SESSION_HEADER",
+    "Gossip",
+    "GossipSettings",
+    "admin_request",
+    "normalise_url",
+    "setup",
+]
+
+log = logging.getLogger("confiance.gossip")
+SESSION_HEADER = "Confiance-Gossip-Session"
+_ORIGIN: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "confiance_gossip_origin", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GossipSettings:
+    """Tuning of gossip (seconds for times). Read from ``[gossip]`` in ``confiance.toml``."""
+
+    flush_interval: float = 0.05
+    anti_entropy_interval: float = 60.0
+    request_timeout: float = 10.0
+    tick_interval: float = 0.1
+    max_queue: int = 10_000
+    batch_assertions: int = 64
+    batch_ids: int = 2_000
+    max_requests_in_flight: int = 16
+    graft_timeout: float = 2.0
+    retry_timeout: float = 1.0
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
+    session_ttl: float = 300.0
+    max_sessions: int = 1024
+    max_message_bytes: int = 4 * 1024 * 1024
+    reconcile_frame: int = 256 * 1024
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise MalformedDocument(f"gossip.{item.name} must be a positive number")
+
+    @classmethod
+    def from_toml(cls, doc: Mapping[str, Any]) -> GossipSettings:
+        """Settings from the ``[gossip]`` table of a parsed ``confiance.toml``."""
+        table = doc.get("gossip", {})
+        if not isinstance(table, Mapping):
+            raise MalformedDocument("[gossip] must be a table")
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = set(table) - set(known)
+        if unknown:
+            raise MalformedDocument(f"unknown [gossip] settings: {', '.join(sorted(unknown))}")
+        try:
+            values = {k: (int(v) if known[k] == "int" else float(v)) for k, v in table.items()}
+        except (TypeError, ValueError):
+            raise MalformedDocument("[gossip] settings must be numbers") from None
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def limits(self) -> GossipLimits:
+        return GossipLimits(max_message_bytes=self.max_message_bytes)
+
+
+GOSSIP_SETTINGS = web.AppKey("confiance.gossip_settings", GossipSettings)
+
+
+def normalise_url(text: object) -> str:
+    """A peer's base URL: http(s), a host, no query or fragment, no trailing slash."""
+    if not isinstance(text, str) or len(text) > 2048:
+        raise MalformedDocument("a peer URL is a string of at most 2048 characters")
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username or parts.password:
+        raise MalformedDocument(f"a peer URL is http(s)://host[:port][/path], got {text!r:.80}")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def _filters_from_json(obj: Mapping[str, Any] | None) -> Filters:
+    obj = obj or {}
+    try:
+        return Filters(**{k: tuple(obj.get(k) or ()) for k in ("kinds", "contexts", "issuers")})
+    except (ConfianceError, TypeError) as exc:
+        raise MalformedDocument(f"invalid peer filters: {exc}") from None
+
+
+class _Unavailable(Exception):
+    """The peer could not be reached or answered outside the protocol (transient)."""
+
+
+class _Refused(Exception):
+    """The peer ended the session with an ``error`` message."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+
+
+@dataclass(eq=False, kw_only=True)
+class PeerLink:
+    """One recognised peer: its outbound queues, session, backoff and worker."""
+
+    url: str
+    name: str
+    filters: Filters
+    backoff: Backoff
+    added_at: datetime
+    push: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
+    ihave: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
+    graft: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
+    want: OrderedDict[bytes, None] = field(default_factory=OrderedDict)
+    prune: set[str] = field(default_factory=set)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    session: Session | None = None
+    token: str | None = None
+    next_sync: float = 0.0
+    syncs: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+    dropped_reason: str | None = None
+    dropped_at: datetime | None = None
+    task: asyncio.Task[None] | None = None
+
+    def has_work(self) -> bool:
+        return bool(self.push or self.ihave or self.graft or self.want or self.prune)
+
+
+@dataclass(eq=False)
+class _Responder:
+    session: Session
+    peer: str
+    last_used: float
+    busy: bool = False
+
+
+@dataclass
+class GossipStats:
+    """Counters since start-up (``GET /admin/peers``; the benchmark reads them)."""
+
+    payloads_received: int = 0
+    payload_bytes_received: int = 0
+    first_deliveries: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    unverifiable: int = 0
+    deferred: int = 0
+    payloads_sent: int = 0
+    requests_sent: int = 0
+    request_failures: int = 0
+    reconciliations: int = 0
+    reconcile_rounds: int = 0
+    reconcile_bytes: int = 0
+
+
+def _take(queue: OrderedDict[bytes, Any], n: int) -> list[tuple[bytes, Any]]:
+    items: list[tuple[bytes, Any]] = []
+    while queue and len(items) < n:
+        items.append(queue.popitem(last=False))
+    return items
+
+
+class Gossip:
+    """The gossip engine of one node (see the module docstring)."""
+
+    def __init__(self, node: Node, store: GossipStore, http: aiohttp.ClientSession,
+                 settings: GossipSettings, *, rng: random.Random | None = None) -> None:
+        self.node = node
+        self.store = store
+        self.http = http
+        self.settings = settings
+        self.root = node.base_url
+        self.rng = rng or random.Random(int.from_bytes(os.urandom(8), "big"))
+        self.catalog = IdCatalog()
+        self.plumtree = Plumtree(config=PlumtreeConfig(graft_timeout=settings.graft_timeout,
+                                                       retry_timeout=settings.retry_timeout))
+        self.scores = Scoreboard()
+        self.links: dict[str, PeerLink] = {}
+        self.stats = GossipStats()
+        self.limits = settings.limits
+        self.reconcile = ReconcileConfig(frame_limit=settings.reconcile_frame)
+        self.backoff_policy = BackoffPolicy(base=settings.backoff_base,
+                                            cap=max(settings.backoff_cap,
+                                                    settings.backoff_base))
+        self._sessions: OrderedDict[str, _Responder] = OrderedDict()
+        self._slots = asyncio.Semaphore(settings.max_requests_in_flight)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @staticmethod
+    def clock() -> float:
+        return time.monotonic()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Subscribe to new assertions, load the catalogue and the peers, start workers."""
+        self.node.ingestor.subscribe(self._on_new)
+        count = await self.catalog.load(self.node.store)
+        for row in await self.store.list_peers():
+            self._add_link(row)
+        self._tasks.append(asyncio.create_task(self._tick(), name="gossip-tick"))
+        log.info("gossip ready", extra={"ids": count, "peers": len(self.links)})
+
+    async def stop(self) -> None:
+        tasks = self._tasks + [link.task for link in self.links.values() if link.task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for link in self.links.values():
+            if link.session is not None and link.token is not None:
+                link.session = None
+
+    def _add_link(self, row: PeerRow) -> PeerLink:
+        link = PeerLink(url=row.url, name=row.name, filters=_filters_from_json(row.filters),
+                        backoff=Backoff(self.backoff_policy), added_at=row.added_at,
+                        dropped_reason=row.dropped_reason, dropped_at=row.dropped_at)
+        # first anti-entropy soon after start, spread so that peers are not hit together
+        link.next_sync = self.clock() + self.rng.uniform(0.05, 0.5)
+        self.links[row.url] = link
+        if link.dropped_reason is None:
+            self.plumtree.add_peer(row.url)
+        link.task = asyncio.create_task(self._run_link(link), name=f"gossip {row.url}")
+        return link
+
+    # ------------------------------------------------------------------ peers (admin)
+
+    def find(self, key: str) -> PeerLink | None:
+        """A peer by name or URL."""
+        for link in self.links.values():
+            if key in (link.name, link.url):
+                return link
+        try:
+            return self.links.get(normalise_url(key))
+        except MalformedDocument:
+            return None
+
+    async def add_peer(self, url: str, *, name: str | None = None,
+                       filters: Mapping[str, Any] | None = None) -> tuple[PeerLink, bool]:
+        """Recognise a peer (or update its name and filters); persisted, applied at once."""
+        url = normalise_url(url)
+        if url == self.root:
+            raise MalformedDocument("a node does not gossip with itself")
+        parsed = _filters_from_json(filters)
+        label = (name or urlsplit(url).netloc).strip()
+        if not label or len(label) > 200:
+            raise MalformedDocument("a peer name is 1..200 characters")
+        now = self.node.now()
+        created = await self.store.upsert_peer(url, label, parsed.to_json(), now)
+        for other in [x for x in self.links.values() if x.name == label and x.url != url]:
+            await self._forget(other)
+        link = self.links.get(url)
+        if link is None:
+            link = self._add_link(PeerRow(url=url, name=label, filters=parsed.to_json(),
+                                          added_at=now))
+            link.next_sync = self.clock()
+        else:
+            link.name, link.filters = label, parsed
+            link.session = None  # the next session says the new filters in its hello
+        link.wake.set()
+        log.info("peer %s", "added" if created else "updated",
+                 extra={"peer": url, "name": label})
+        return link, created
+
+    async def remove_peer(self, key: str) -> bool:
+        link = self.find(key)
+        if link is None:
+            return False
+        await self.store.remove_peer(link.url)
+        await self._forget(link)
+        log.info("peer removed", extra={"peer": link.url})
+        return True
+
+    async def _forget(self, link: PeerLink) -> None:
+        self.links.pop(link.url, None)
+        self.plumtree.remove_peer(link.url)
+        self.scores.forget(link.url)
+        if link.task is not None:
+            link.task.cancel()
+            await asyncio.gather(link.task, return_exceptions=True)
+
+    async def reinstate(self, key: str) -> PeerLink | None:
+        """Operator decision: forget a dropped peer's score and exchange with it again."""
+        link = self.find(key)
+        if link is None:
+            return None
+        self.scores.reinstate(link.url)
+        link.dropped_reason = link.dropped_at = None
+        link.backoff.success()
+        await self.store.set_dropped(link.url, None, None)
+        self.plumtree.add_peer(link.url)
+        link.next_sync = self.clock()
+        link.wake.set()
+        log.info("peer reinstated", extra={"peer": link.url})
+        return link
+
+    async def _check_drop(self, url: str) -> None:
+        link = self.links.get(url)
+        now = self.clock()
+        if link is None or link.dropped_reason is not None:
+            return
+        if self.scores.status(url, now) is PeerStatus.DROPPED:
+            score = self.scores[url]
+            link.dropped_reason = (f"score {score.score(now):.1f} below the drop threshold "
+                                   f"(invalid {score.invalid:.1f}, violations "
+                                   f"{score.violations:.1f}, duplicates {score.duplicates:.1f})")
+            link.dropped_at = self.node.now()
+            for queue in (link.push, link.ihave, link.graft, link.want):
+                queue.clear()
+            link.session = None
+            self.plumtree.remove_peer(url)
+            await self.store.set_dropped(url, link.dropped_reason, link.dropped_at)
+            log.warning("peer dropped", extra={"peer": url, "reason": link.dropped_reason})
+
+    def status_of(self, link: PeerLink) -> str:
+        if link.dropped_reason is not None:
+            return str(PeerStatus.DROPPED.value)
+        return str(self.scores.status(link.url, self.clock()).value)
+
+    def peer_json(self, link: PeerLink) -> dict[str, Any]:
+        now = self.clock()
+        score = self.scores[link.url].to_json(now)
+        return {
+            "url": link.url, "name": link.name, "filters": link.filters.to_json(),
+            "status": self.status_of(link), "score": score["score"], "counters": {
+                k: score[k] for k in ("first_deliveries", "duplicates", "invalid",
+                                      "violations")},
+            "failures": link.backoff.failures,
+            "retryIn": round(max(0.0, link.backoff.next_attempt - now), 3),
+            "lastSuccess": link.last_success.isoformat() if link.last_success else None,
+            "lastError": link.last_error, "droppedReason": link.dropped_reason,
+            "syncs": link.syncs, "queued": {"push": len(link.push), "ihave": len(link.ihave),
+                                            "graft": len(link.graft), "want": len(link.want)},
+        }
+
+    # ------------------------------------------------------------------ new assertions
+
+    def _on_new(self, stored: StoredAssertion) -> None:
+        """Ingest listener: catalogue the assertion and forward it along the trees."""
+        rec = stored.record
+        digest = parse_assertion_id(rec.id)
+        self.catalog.add(digest, rec.kind, rec.context, rec.issuer)
+        origin = _ORIGIN.get()
+        if origin is None:
+            root = self.root
+            forward = self.plumtree.broadcast(digest, root)
+        else:
+            sender, root = origin
+            forward = self.plumtree.on_push(digest, sender, root=root, first=True,
+                                            now=self.clock()).forward
+        self.catalog.set_root(digest, root)
+        for url in forward.push_to:
+            self._enqueue(url, digest, root, eager=True)
+        for url in forward.announce_to:
+            self._enqueue(url, digest, root, eager=False)
+
+    def _enqueue(self, url: str, digest: bytes, root: str, *, eager: bool) -> None:
+        link = self.links.get(url)
+        if link is None or link.dropped_reason is not None:
+            return
+        if not link.filters.empty and not self.catalog.matches(digest, link.filters):
+            return
+        if eager and self.scores.status(url, self.clock()) is not PeerStatus.GOOD:
+            eager = False  # throttled: ids only
+        queue = link.push if eager else link.ihave
+        queue[digest] = root
+        if len(queue) > self.settings.max_queue:
+            queue.popitem(last=False)  # oldest out: anti-entropy will repair
+        link.wake.set()
+
+    # ------------------------------------------------------------------ ingest
+
+    async def ingest(self, docs: Iterable[Mapping[str, Any]], roots: Iterable[str],
+                     peer: str) -> tuple[str, ...]:
+        """Verify and store documents a peer sent; returns the roots to prune.
+
+        Invalid documents cost the peer score and are neither stored nor forwarded; those
+        that cannot be checked here (unknown did:web key, expired, out of order) are set
+        aside without blame; anti-entropy offers them again later.
+        """
+        prune: set[str] = set()
+        now = self.clock()
+        roots = list(roots)
+        for i, doc in enumerate(docs):
+            root = roots[i] if i < len(roots) else ""
+            self.stats.payloads_received += 1
+            self.stats.payload_bytes_received += len(json.dumps(
+                doc, separators=(",", ":"), ensure_ascii=False).encode())
+            token = _ORIGIN.set((peer, root))
+            try:
+                result = await self.node.ingestor.submit(dict(doc))
+            except (Gone, Conflict, KeyResolutionError, ValidityError) as exc:
+                # erased here, a revocation ahead of its target, a did:web we cannot
+                # resolve, outside its validity window: not the peer's fault
+                self.stats.deferred += 1
+                log.debug("document from %s set aside: %s", peer, exc.slug)
+                continue
+            except ConfianceError as exc:
+                if exc.status >= 500:
+                    raise
+                self.stats.invalid += 1
+                self.scores[peer].record_invalid(now)
+                log.info("invalid document from peer", extra={"peer": peer,
+                                                              "problem": exc.slug})
+                await self._check_drop(peer)
+                continue
+            finally:
+                _ORIGIN.reset(token)
+            if result.created:
+                self.stats.first_deliveries += 1
+                self.scores[peer].record_first(now)
+            else:
+                self.stats.duplicates += 1
+                self.scores[peer].record_duplicate(now)
+                delivery = self.plumtree.on_push(digest_of(doc), peer, root=root, first=False,
+                                                 now=now)
+                if delivery.prune:
+                    prune.add(root)
+                await self._check_drop(peer)
+        return tuple(sorted(prune))
+
+    async def _documents(self, digests: Iterable[bytes]) -> tuple[list[dict[str, Any]],
+                                                                  list[str]]:
+        """Held documents for ``digests`` (erased or unknown ones skipped), within a budget."""
+        wanted = [d for d in digests if d in self.catalog and not self.catalog.is_tombstoned(d)]
+        stored = await self.node.store.get_many([id_from_digest(d) for d in wanted])
+        docs: list[dict[str, Any]] = []
+        roots: list[str] = []
+        budget = self.settings.max_message_bytes // 2
+        for item in stored:
+            size = len(item.record.document)
+            if docs and size > budget:
+                break
+            budget -= size
+            docs.append(json.loads(item.record.document))
+            roots.append(self.catalog.root_of(parse_assertion_id(item.id)))
+        return docs, roots
+
+    # ------------------------------------------------------------------ responder
+
+    async def handle(self, body: bytes, token: str | None) -> tuple[int, bytes]:
+        """Answer one ``POST /gossip``: (HTTP status, body: a gossip message or empty)."""
+        now = self.clock()
+        self._expire_sessions(now)
+        if token is None:
+            return await self._open(body, now)
+        responder = self._sessions.get(token)
+        if responder is None:
+            return 404, encode_message(Error(code="unknown-session", detail=(
+                "no such session here (expired, or this node restarted): say hello again")))
+        if responder.busy:
+            return 409, encode_message(Error(code="session-busy", detail=(
+                "one request at a time per session")))
+        responder.busy = True
+        responder.last_used = now
+        session, peer = responder.session, responder.peer
+        try:
+            try:
+                message = session.receive(body)
+            except GossipError as exc:
+                self.scores[peer].record_violation(now)
+                await self._check_drop(peer)
+                self._sessions.pop(token, None)
+                return 400, session.send(Error(code=exc.slug, detail=exc.message[:1000]))
+            if isinstance(message, Close):
+                self._sessions.pop(token, None)
+                return 204, b""
+            link = self.links.get(peer)
+            if link is None or link.dropped_reason is not None:
+                self._sessions.pop(token, None)
+                return 403, session.send(Error(code="peer-not-recognised", detail=(
+                    "this node no longer exchanges with you")))
+            if isinstance(message, Push | Ihave | Graft) and self.scores.status(
+                    peer, now) is PeerStatus.THROTTLED:
+                self._sessions.pop(token, None)
+                return 429, session.send(Error(code="peer-throttled", detail=(
+                    "your score is below the throttle threshold; only anti-entropy is served")))
+            answer = await self._answer(peer, session, message)
+            return 200, session.send(answer)
+        except BaseException:
+            self._sessions.pop(token, None)
+            raise
+        finally:
+            responder.busy = False
+
+    async def _open(self, body: bytes, now: float) -> tuple[int, bytes]:
+        session = Session(Role.RESPONDER, limits=self.limits)
+        try:
+            hello = session.receive(body)
+        except GossipError as exc:
+            return 400, encode_message(Error(code=exc.slug, detail=exc.message[:1000]))
+        assert isinstance(hello, Hello)  # the only move from IDLE
+        try:
+            peer = normalise_url(hello.node)
+        except MalformedDocument:
+            peer = hello.node
+        link = self.links.get(peer)
+        if link is None:
+            return 403, session.send(Error(code="peer-not-recognised", detail=(
+                f"{self.root} does not recognise {peer[:200]}; submit assertions to "
+                "POST /assertions instead")))
+        if link.dropped_reason is not None:
+            return 403, session.send(Error(code="peer-dropped", detail=(
+                "dropped for misbehaviour: " + link.dropped_reason)[:1000]))
+        token = secrets.token_urlsafe(18)
+        self._sessions[token] = _Responder(session=session, peer=peer, last_used=now)
+        while len(self._sessions) > self.settings.max_sessions:
+            self._sessions.popitem(last=False)
+        return 200, session.send(Welcome(node=self.root, session=token,
+                                         version=min(hello.version, 1)))
+
+    def _expire_sessions(self, now: float) -> None:
+        ttl = self.settings.session_ttl
+        while self._sessions:
+            token, oldest = next(iter(self._sessions.items()))
+            if now - oldest.last_used <= ttl:
+                break
+            self._sessions.pop(token)
+
+    async def _answer(self, peer: str, session: Session, message: Message) -> Message:
+        now = self.clock()
+        if isinstance(message, Reconcile):
+            return respond(self.catalog.view(session.filters), message, self.reconcile)
+        if isinstance(message, Ihave):
+            roots = message.roots or ("",) * len(message.ids)
+            unknown = [(d, r) for d, r in zip(message.ids, roots, strict=True)
+                       if d not in self.catalog]
+            want = self.plumtree.on_ihave([d for d, _ in unknown], peer, now=now,
+                                          roots=[r for _, r in unknown])
+            return Want(ids=want)
+        if isinstance(message, Want | Graft):
+            if isinstance(message, Graft):
+                self.plumtree.on_graft(peer, set(message.roots) or {""})
+            docs, roots = await self._documents(message.ids)
+            self.stats.payloads_sent += len(docs)
+            return Push(assertions=tuple(docs), roots=tuple(roots))
+        if isinstance(message, Push):
+            prune = await self.ingest(message.assertions, message.roots, peer)
+            return Ack(prune=prune)
+        if isinstance(message, Prune):
+            self.plumtree.on_prune(peer, message.roots)
+            return Ack()
+        raise GossipError(f"unexpected {message.TYPE} message")  # the table forbids it
+
+    # ------------------------------------------------------------------ initiator
+
+    async def _tick(self) -> None:
+        """Plumtree timers: graft what was announced and never delivered."""
+        while True:
+            await asyncio.sleep(self.settings.tick_interval)
+            for graft in self.plumtree.due(self.clock()):
+                link = self.links.get(graft.peer)
+                if link is None or link.dropped_reason is not None:
+                    continue
+                for digest, root in zip(graft.ids, graft.roots, strict=True):
+                    if digest not in self.catalog:
+                        link.graft[digest] = root
+                link.wake.set()
+
+    async def _run_link(self, link: PeerLink) -> None:
+        while True:
+            await self._wait_for_work(link)
+            try:
+                async with self._slots:
+                    await self._exchange(link)
+                link.backoff.success()
+                link.last_success = self.node.now()
+                link.last_error = None
+            except asyncio.CancelledError:
+                raise
+            except GossipError as exc:  # the peer's answer broke the protocol
+                self.scores[link.url].record_violation(self.clock())
+                self._failed(link, f"{exc.slug}: {exc.message}")
+                await self._check_drop(link.url)
+            except (_Unavailable, _Refused, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                self._failed(link, str(exc) or type(exc).__name__)
+            except Exception as exc:
+                log.exception("gossip with %s failed", link.url)
+                self._failed(link, f"internal error: {type(exc).__name__}")
+
+    def _failed(self, link: PeerLink, reason: str) -> None:
+        link.session = link.token = None
+        self.stats.request_failures += 1
+        delay = link.backoff.failure(self.clock(), self.rng)
+        link.last_error = reason[:300]
+        log.info("gossip with peer failed", extra={
+            "peer": link.url, "error": link.last_error, "retry_in": round(delay, 2),
+            "failures": link.backoff.failures})
+
+    async def _wait_for_work(self, link: PeerLink) -> None:
+        while True:
+            now = self.clock()
+            if link.dropped_reason is not None:
+                link.wake.clear()
+                await link.wake.wait()
+                continue
+            if not link.backoff.ready(now):
+                await asyncio.sleep(link.backoff.next_attempt - now)
+                continue
+            link.wake.clear()
+            if link.has_work():
+                await asyncio.sleep(self.settings.flush_interval)  # gather a batch
+                return
+            if now >= link.next_sync:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(link.wake.wait(), link.next_sync - now)
+
+    async def _request(self, link: PeerLink, message: Message) -> Message:
+        session = link.session
+        assert session is not None
+        data = session.send(message)
+        headers = {"Content-Type": "application/json"}
+        if link.token is not None:
+            headers[SESSION_HEADER] = link.token
+        self.stats.requests_sent += 1
+        try:
+            async with self.http.post(link.url + "/gossip", data=data, headers=headers) as resp:
+                if resp.status == 204:
+                    return message
+                body = await resp.content.read(self.limits.max_message_bytes + 1)
+                if resp.content_type != "application/json":
+                    raise _Unavailable(f"HTTP {resp.status} {resp.content_type} from "
+                                       f"{link.url}/gossip")
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            link.session = None
+            raise _Unavailable(f"{type(exc).__name__}: {exc}") from None
+        answer = session.receive(body)
+        if isinstance(message, Reconcile):
+            self.stats.reconcile_bytes += len(data) + len(body)
+        if isinstance(answer, Error):
+            link.session = link.token = None
+            raise _Refused(answer.code, answer.detail)
+        return answer
+
+    async def _exchange(self, link: PeerLink) -> None:
+        """One visit to a peer: everything queued, then anti-entropy when it is due."""
+        if link.session is None or link.session.state is not State.READY:
+            link.session = Session(Role.INITIATOR, limits=self.limits)
+            link.token = None
+            welcome = await self._request(link, Hello(node=self.root, filters=link.filters))
+            assert isinstance(welcome, Welcome)
+            link.token = welcome.session
+        await self._drain(link)
+        if self.clock() >= link.next_sync:
+            await self._anti_entropy(link)
+            await self._drain(link)
+            jitter = self.rng.uniform(0.75, 1.25)
+            link.next_sync = self.clock() + self.settings.anti_entropy_interval * jitter
+
+    async def _drain(self, link: PeerLink) -> None:
+        n_ids, n_docs = self.settings.batch_ids, self.settings.batch_assertions
+        if link.prune:
+            roots = tuple(sorted(link.prune))[:n_ids]
+            link.prune.difference_update(roots)
+            await self._request(link, Prune(roots=roots))
+        while link.graft or link.want:
+            if link.graft:
+                batch = [(d, r) for d, r in _take(link.graft, n_docs) if d not in self.catalog]
+                request: Message = Graft(ids=tuple(d for d, _ in batch),
+                                         roots=tuple(r for _, r in batch))
+            else:
+                request = Want(ids=tuple(d for d, _ in _take(link.want, n_docs)
+                                         if d not in self.catalog))
+            if not getattr(request, "ids", ()):
+                continue
+            answer = await self._request(link, request)
+            if isinstance(answer, Push):
+                await self.ingest(answer.assertions, answer.roots, link.url)
+        while link.push:
+            batch = _take(link.push, n_docs)
+            await self._push(link, [d for d, _ in batch])
+        while link.ihave:
+            batch = _take(link.ihave, n_ids)
+            answer = await self._request(link, Ihave(ids=tuple(d for d, _ in batch),
+                                                     roots=tuple(r for _, r in batch)))
+            if isinstance(answer, Want) and answer.ids:
+                for start in range(0, len(answer.ids), n_docs):
+                    await self._push(link, list(answer.ids[start:start + n_docs]))
+
+    async def _push(self, link: PeerLink, digests: list[bytes]) -> None:
+        docs, roots = await self._documents(digests)
+        if not docs:
+            return
+        answer = await self._request(link, Push(assertions=tuple(docs), roots=tuple(roots)))
+        self.stats.payloads_sent += len(docs)
+        if isinstance(answer, Ack) and answer.prune:
+            self.plumtree.on_prune(link.url, answer.prune)
+
+    async def _anti_entropy(self, link: PeerLink) -> None:
+        run = Reconciliation(self.catalog.view(link.filters), self.reconcile)
+        message: Reconcile | None = run.start()
+        while message is not None:
+            answer = await self._request(link, message)
+            if not isinstance(answer, Reconcile):
+                raise GossipError("a reconcile request must be answered by reconcile")
+            message = run.step(answer)
+        link.syncs += 1
+        self.stats.reconciliations += 1
+        self.stats.reconcile_rounds += run.rounds
+        for digest in sorted(run.need):
+            if digest not in self.catalog:
+                link.want[digest] = None
+        for digest in sorted(run.have):
+            if not self.catalog.is_tombstoned(digest):
+                link.push[digest] = self.catalog.root_of(digest)
+        if run.need or run.have:
+            log.info("anti-entropy", extra={"peer": link.url, "need": len(run.need),
+                                            "have": len(run.have), "rounds": run.rounds})
+
+
+GOSSIP = web.AppKey("confiance.gossip", Gossip)
+
+
+def _settings_for(app: web.Application, node: Node) -> GossipSettings:
+    override = app.get(GOSSIP_SETTINGS)
+    if override is not None:
+        return override
+    path = node.config.config_path
+    if path.exists():
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise MalformedDocument(f"cannot read {path}: {exc}") from None
+        return GossipSettings.from_toml(doc)
+    return GossipSettings()
+
+
+async def _gossip_context(app: web.Application) -> AsyncIterator[None]:
+    node = app[NODE]
+    settings = _settings_for(app, node)
+    store = await GossipStore.open(node.config.data_dir)
+    http = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=settings.max_requests_in_flight * 2),
+        timeout=aiohttp.ClientTimeout(total=settings.request_timeout),
+        headers={"User-Agent": f"confiance/{node.version} gossip"})
+    gossip = Gossip(node, store, http, settings)
+    app[GOSSIP] = gossip
+    try:
+        await gossip.start()
+        yield
+    finally:
+        await gossip.stop()
+        await http.close()
+        await store.close()
+
+
+def setup(app: web.Application) -> None:
+    """Plug gossip into the node: its cleanup context and its routes (see ``create_app``)."""
+    from .routes import gossip as gossip_routes
+
+    app.cleanup_ctx.append(_gossip_context)
+    app.router.add_routes(gossip_routes.routes)
+
+
+async def admin_request(base_url: str, token: str, method: str, path: str,
+                        body: Mapping[str, Any] | None = None, *,
+                        timeout: float = 5.0) -> tuple[int, Any] | None:
+    """Call a running node's admin API (for ``confiance peers``); None if unreachable."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+                http.request(method, base_url.rstrip("/") + path, json=body,
+                             headers={"Authorization": f"Bearer {token}"}) as resp:
+            text = await resp.text()
+            try:
+                return resp.status, json.loads(text) if text else None
+            except ValueError:
+                return resp.status, text
+    except (aiohttp.ClientConnectionError, TimeoutError, OSError):
+        return None

@@ -1,0 +1,586 @@
+"""The embedded default store: SQLite, durable on acknowledgement, never on the event loop.
+
+Design (why each choice):
+
+- **WAL + synchronous=FULL.** A commit returns only after the WAL is fsynced, so an
+  assertion acknowledged with 2xx survives ``kill -9`` (and a power cut) the next instant.
+  WAL also lets reads proceed while a write commits.
+- **Two connections, each on its own single-thread executor.** sqlite3 calls block; they
+  run on a dedicated thread, never on the event loop. The writer is one thread, so writes
+  are serialised without locks and every invariant of :meth:`put` is checked inside one
+  ``BEGIN IMMEDIATE`` transaction. The reader connection is ``query_only``.
+- **Foreign keys on.** ``revoked_by``, ``superseded_by`` and ``decided_by`` reference the
+  assertion that caused them (``ON DELETE SET NULL``): an erasure cannot leave a dangling
+  pointer.
+- **Migrations versioned in code** (:data:`MIGRATIONS`, ``PRAGMA user_version``), applied
+  at open inside a transaction each; gossip (``node/peers.py``) appends its own tables as
+  later versions.
+- **Keyset pagination** on ``seq`` (``AUTOINCREMENT``: never reused, so cursors and the
+  change feed stay stable across erasures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from confiance.protocol.errors import LocalProtocolError
+
+from ..problems import (
+    AcceptanceNotBySubject,
+    Erased,
+    ErasureNotByIssuer,
+    NotFound,
+    NotRevocable,
+    RevocationKept,
+    RevocationNotByIssuer,
+    SubjectCapReached,
+    TargetNotHeld,
+)
+from .base import (
+    AssertionQuery,
+    AssertionRecord,
+    Page,
+    PutResult,
+    StoredAssertion,
+    SubjectExport,
+    Tombstone,
+)
+
+__all__ = ["MIGRATIONS", "SqliteStore", "create_database"]
+
+T = TypeVar("T")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, """
+CREATE TABLE assertions (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT    NOT NULL UNIQUE,
+    kind          TEXT    NOT NULL,
+    issuer        TEXT    NOT NULL,
+    subject       TEXT,
+    target        TEXT,
+    context       TEXT,
+    slot          TEXT,
+    valid_from    INTEGER NOT NULL,
+    valid_until   INTEGER,
+    created       INTEGER,
+    accepted      INTEGER,
+    status_index  INTEGER UNIQUE,
+    received_at   INTEGER NOT NULL,
+    document      BLOB    NOT NULL,
+    revoked_by    TEXT    REFERENCES assertions(id) ON DELETE SET NULL,
+    superseded_by TEXT    REFERENCES assertions(id) ON DELETE SET NULL,
+    decision      INTEGER,
+    decided_by    TEXT    REFERENCES assertions(id) ON DELETE SET NULL
+);
+CREATE INDEX assertions_subject  ON assertions(subject, seq) WHERE subject IS NOT NULL;
+CREATE INDEX assertions_issuer   ON assertions(issuer, seq);
+CREATE INDEX assertions_target   ON assertions(target) WHERE target IS NOT NULL;
+CREATE INDEX assertions_slot     ON assertions(slot, valid_from, id) WHERE slot IS NOT NULL;
+CREATE INDEX assertions_received ON assertions(received_at);
+CREATE TABLE tombstones (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    id        TEXT    NOT NULL UNIQUE,
+    issuer    TEXT    NOT NULL,
+    erased_at INTEGER NOT NULL
+);
+CREATE INDEX tombstones_issuer ON tombstones(issuer);
+CREATE TABLE nonces (
+    nonce      TEXT    PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE counters (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+"""),
+)
+
+_COLUMNS = ("seq, id, kind, issuer, subject, target, context, slot, valid_from, valid_until, "
+            "created, accepted, status_index, received_at, document, revoked_by, "
+            "superseded_by, decision")
+_SUBJECT_KINDS = ("Rating", "TrustMark", "Referral", "Recognition")
+
+
+def _us(value: datetime) -> int:
+    """Microseconds since the epoch (sortable, exact)."""
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _dt(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def _opt_us(value: datetime | None) -> int | None:
+    return None if value is None else _us(value)
+
+
+def _opt_dt(value: int | None) -> datetime | None:
+    return None if value is None else _dt(value)
+
+
+def _opt_bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _row(row: tuple[Any, ...]) -> StoredAssertion:
+    (seq, id_, kind, issuer, subject, target, context, slot, valid_from, valid_until, created,
+     accepted, status_index, received_at, document, revoked_by, superseded_by, decision) = row
+    record = AssertionRecord(
+        id=id_, kind=kind, issuer=issuer, subject=subject, target=target, context=context,
+        slot=slot, valid_from=_dt(valid_from), valid_until=_opt_dt(valid_until),
+        created=_opt_dt(created), accepted=_opt_bool(accepted), status_index=status_index,
+        document=bytes(document))
+    return StoredAssertion(record=record, seq=seq, received_at=_dt(received_at),
+                           revoked_by=revoked_by, superseded_by=superseded_by,
+                           decision=_opt_bool(decision))
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    if readonly:
+        conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection,
+            migrations: Sequence[tuple[int, str]] = MIGRATIONS) -> int:
+    """Apply the migrations newer than ``PRAGMA user_version``, one transaction each."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    known = max((v for v, _ in migrations), default=0)
+    if version > known:
+        raise LocalProtocolError(f"the database is at schema version {version}, newer than "
+                                 f"this software ({known}): refusing to run")
+    for number, script in sorted(migrations):
+        if number <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={int(number)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def create_database(path: Path) -> int:
+    """Create (or migrate) the database file synchronously: for ``confiance init``."""
+    conn = _connect(Path(path), readonly=False)
+    try:
+        return migrate(conn)
+    finally:
+        conn.close()
+
+
+class SqliteStore:
+    """:class:`~.base.Store` on SQLite. Open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.path = Path(path)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="confiance-db-write")
+        self._reader_pool = ThreadPoolExecutor(1, thread_name_prefix="confiance-db-read")
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+
+    @classmethod
+    async def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None,
+                   migrations: Sequence[tuple[int, str]] = MIGRATIONS) -> SqliteStore:
+        store = cls(path, clock=clock)
+        loop = asyncio.get_running_loop()
+
+        def open_writer() -> None:
+            store._writer = _connect(store.path, readonly=False)
+            migrate(store._writer, migrations)
+
+        def open_reader() -> None:
+            store._reader = _connect(store.path, readonly=True)
+
+        await loop.run_in_executor(store._writer_pool, open_writer)
+        await loop.run_in_executor(store._reader_pool, open_reader)
+        return store
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def close_conn(conn: sqlite3.Connection | None) -> None:
+            if conn is not None:
+                conn.close()
+
+        await loop.run_in_executor(self._reader_pool, close_conn, self._reader)
+        await loop.run_in_executor(self._writer_pool, close_conn, self._writer)
+        self._reader = self._writer = None
+        self._reader_pool.shutdown(wait=True)
+        self._writer_pool.shutdown(wait=True)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._writer
+        if conn is None:
+            raise LocalProtocolError("the store is closed")
+
+        def run() -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer_pool, run)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._reader
+        if conn is None:
+            raise LocalProtocolError("the store is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._reader_pool, fn, conn)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def put(self, record: AssertionRecord, *, unaccepted_cap: int | None) -> PutResult:
+        now = self._clock()
+
+        def run(conn: sqlite3.Connection) -> PutResult:
+            return _put(conn, record, unaccepted_cap, now)
+
+        return await self._write(run)
+
+    async def erase(self, issuer: str, ids: Sequence[str] | None, *,
+                    now: datetime) -> list[str]:
+        def run(conn: sqlite3.Connection) -> list[str]:
+            return _erase(conn, issuer, ids, now)
+
+        return await self._write(run)
+
+    async def allocate_status_index(self) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            return int(_bump(conn, "status_index")) - 1
+
+        return await self._write(run)
+
+    async def use_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM nonces WHERE expires_at < ?", (_us(now),))
+            cursor = conn.execute("INSERT OR IGNORE INTO nonces (nonce, expires_at) "
+                                  "VALUES (?, ?)", (nonce, _us(expires_at)))
+            return cursor.rowcount == 1
+
+        return await self._write(run)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def get(self, assertion_id: str) -> StoredAssertion | None:
+        def run(conn: sqlite3.Connection) -> StoredAssertion | None:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM assertions WHERE id = ?",
+                               (assertion_id,)).fetchone()
+            return None if row is None else _row(row)
+
+        return await self._read(run)
+
+    async def get_many(self, ids: Sequence[str]) -> list[StoredAssertion]:
+        wanted = list(dict.fromkeys(ids))
+
+        def run(conn: sqlite3.Connection) -> list[StoredAssertion]:
+            out: list[StoredAssertion] = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                out.extend(_row(r) for r in conn.execute(
+                    f"SELECT {_COLUMNS} FROM assertions WHERE id IN ({marks}) ORDER BY seq",
+                    chunk))
+            return out
+
+        return await self._read(run)
+
+    async def held(self, ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(ids))
+
+        def run(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for table in ("assertions", "tombstones"):
+                    found.update(r[0] for r in conn.execute(
+                        f"SELECT id FROM {table} WHERE id IN ({marks})", chunk))
+            return found
+
+        return await self._read(run)
+
+    async def tombstone(self, assertion_id: str) -> Tombstone | None:
+        def run(conn: sqlite3.Connection) -> Tombstone | None:
+            row = conn.execute("SELECT seq, id, issuer, erased_at FROM tombstones WHERE id = ?",
+                               (assertion_id,)).fetchone()
+            return None if row is None else _tombstone(row)
+
+        return await self._read(run)
+
+    async def find(self, query: AssertionQuery) -> Page:
+        def run(conn: sqlite3.Connection) -> Page:
+            where = ["seq > ?"]
+            params: list[object] = [query.after]
+            for column in ("subject", "issuer", "kind", "context"):
+                value = getattr(query, column)
+                if value is not None:
+                    where.append(f"{column} = ?")
+                    params.append(value)
+            if query.since is not None:
+                where.append("received_at >= ?")
+                params.append(_us(query.since))
+            if not query.include_rejected:
+                where.append("(decision IS NULL OR decision = 1)")
+            params.append(query.limit + 1)
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM assertions WHERE {' AND '.join(where)} "
+                "ORDER BY seq LIMIT ?", params).fetchall()
+            items = tuple(_row(r) for r in rows[: query.limit])
+            return Page(items=items, last_seq=items[-1].seq if items else None,
+                        more=len(rows) > query.limit)
+
+        return await self._read(run)
+
+    async def changes(self, after: int, limit: int) -> list[StoredAssertion]:
+        def run(conn: sqlite3.Connection) -> list[StoredAssertion]:
+            return [_row(r) for r in conn.execute(
+                f"SELECT {_COLUMNS} FROM assertions WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit))]
+
+        return await self._read(run)
+
+    async def tombstones(self, after: int, limit: int) -> list[Tombstone]:
+        def run(conn: sqlite3.Connection) -> list[Tombstone]:
+            return [_tombstone(r) for r in conn.execute(
+                "SELECT seq, id, issuer, erased_at FROM tombstones WHERE seq > ? "
+                "ORDER BY seq LIMIT ?", (after, limit))]
+
+        return await self._read(run)
+
+    async def export_subject(self, subject: str) -> SubjectExport:
+        def run(conn: sqlite3.Connection) -> SubjectExport:
+            about = tuple(_row(r) for r in conn.execute(
+                f"SELECT {_COLUMNS} FROM assertions WHERE subject = ? ORDER BY seq", (subject,)))
+            issued = tuple(_row(r) for r in conn.execute(
+                f"SELECT {_COLUMNS} FROM assertions WHERE issuer = ? ORDER BY seq", (subject,)))
+            stones = tuple(_tombstone(r) for r in conn.execute(
+                "SELECT seq, id, issuer, erased_at FROM tombstones WHERE issuer = ? "
+                "ORDER BY seq", (subject,)))
+            return SubjectExport(about=about, issued=issued, tombstones=stones)
+
+        return await self._read(run)
+
+    async def revoked_status_indices(self, start: int, stop: int) -> list[int]:
+        def run(conn: sqlite3.Connection) -> list[int]:
+            return [r[0] for r in conn.execute(
+                "SELECT status_index FROM assertions WHERE status_index >= ? AND "
+                "status_index < ? AND revoked_by IS NOT NULL ORDER BY status_index",
+                (start, stop))]
+
+        return await self._read(run)
+
+    async def status_version(self) -> int:
+        return await self._read(lambda conn: _counter(conn, "status_version"))
+
+    async def status_index_count(self) -> int:
+        return await self._read(lambda conn: _counter(conn, "status_index"))
+
+    async def counts(self) -> dict[str, int]:
+        def run(conn: sqlite3.Connection) -> dict[str, int]:
+            (held,) = conn.execute("SELECT count(*) FROM assertions").fetchone()
+            (stones,) = conn.execute("SELECT count(*) FROM tombstones").fetchone()
+            return {"assertions": int(held), "tombstones": int(stones)}
+
+        return await self._read(run)
+
+    async def integrity_check(self) -> str:
+        def run(conn: sqlite3.Connection) -> str:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+            return "; ".join(str(r[0]) for r in rows)
+
+        return await self._read(run)
+
+
+# -- transaction bodies (run on the writer thread, inside BEGIN IMMEDIATE) ---------------------
+
+def _tombstone(row: tuple[Any, ...]) -> Tombstone:
+    seq, id_, issuer, erased_at = row
+    return Tombstone(id=id_, issuer=issuer, erased_at=_dt(erased_at), seq=seq)
+
+
+def _bump(conn: sqlite3.Connection, name: str) -> int:
+    conn.execute("INSERT INTO counters (name, value) VALUES (?, 1) "
+                 "ON CONFLICT(name) DO UPDATE SET value = value + 1", (name,))
+    (value,) = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+    return int(value)
+
+
+def _counter(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _fetch(conn: sqlite3.Connection, assertion_id: str) -> StoredAssertion | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM assertions WHERE id = ?",
+                       (assertion_id,)).fetchone()
+    return None if row is None else _row(row)
+
+
+def _is_tombstoned(conn: sqlite3.Connection, assertion_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM tombstones WHERE id = ?",
+                        (assertion_id,)).fetchone() is not None
+
+
+def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
+         now: datetime) -> PutResult:
+    if _is_tombstoned(conn, record.id):
+        raise Erased(f"{record.id} was erased at its issuer's request and is not taken back",
+                     id=record.id)
+    existing = _fetch(conn, record.id)
+    if existing is not None:
+        return PutResult(created=False, stored=existing)
+    target: StoredAssertion | None = None
+    if record.target is not None:
+        target = _fetch(conn, record.target)
+        if target is None:
+            erased = _is_tombstoned(conn, record.target)
+            raise TargetNotHeld(
+                f"{record.kind} of {record.target}, which is "
+                f"{'erased' if erased else 'not held here'}: submit the target first",
+                target=record.target)
+        if target.record.kind not in _SUBJECT_KINDS:
+            raise NotRevocable(f"{record.target} is a {target.record.kind}: it cannot be the "
+                               f"target of a {record.kind}", target=record.target)
+        if record.kind == "Revocation" and target.record.issuer != record.issuer:
+            raise RevocationNotByIssuer(
+                f"{record.target} was issued by {target.record.issuer}; a revocation by "
+                f"{record.issuer} is refused", target=record.target)
+        if record.kind == "Acceptance" and target.record.subject != record.issuer:
+            raise AcceptanceNotBySubject(
+                f"{record.target} is about {target.record.subject}; a decision by "
+                f"{record.issuer} is refused", target=record.target)
+    elif (cap is not None and record.subject is not None
+          and record.subject != record.issuer):
+        (unaccepted,) = conn.execute(
+            "SELECT count(*) FROM assertions WHERE subject = ? AND issuer != subject "
+            "AND (decision IS NULL OR decision = 0)", (record.subject,)).fetchone()
+        if unaccepted >= cap:
+            raise SubjectCapReached(
+                f"{record.subject} already has {unaccepted} assertions about it that it has "
+                f"not accepted (the cap is {cap})", subject=record.subject, cap=cap)
+    conn.execute(
+        "INSERT INTO assertions (id, kind, issuer, subject, target, context, slot, valid_from, "
+        "valid_until, created, accepted, status_index, received_at, document) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (record.id, record.kind, record.issuer, record.subject, record.target, record.context,
+         record.slot, _us(record.valid_from), _opt_us(record.valid_until),
+         _opt_us(record.created), None if record.accepted is None else int(record.accepted),
+         record.status_index, _us(now), record.document))
+    if target is not None and record.kind == "Revocation":
+        conn.execute("UPDATE assertions SET revoked_by = ? WHERE id = ? AND revoked_by IS NULL",
+                     (record.id, target.id))
+        if target.record.status_index is not None:
+            _bump(conn, "status_version")
+        _recompute_slot(conn, target.record.slot)
+    elif target is not None and record.kind == "Acceptance":
+        _recompute_decision(conn, target.id)
+    else:
+        _recompute_slot(conn, record.slot)
+    stored = _fetch(conn, record.id)
+    assert stored is not None
+    return PutResult(created=True, stored=stored)
+
+
+def _recompute_slot(conn: sqlite3.Connection, slot: str | None) -> None:
+    """The newest unrevoked assertion of ``slot`` is its head; the others are superseded."""
+    if slot is None:
+        return
+    row = conn.execute("SELECT id FROM assertions WHERE slot = ? AND revoked_by IS NULL "
+                       "ORDER BY valid_from DESC, id DESC LIMIT 1", (slot,)).fetchone()
+    head = None if row is None else row[0]
+    conn.execute("UPDATE assertions SET superseded_by = CASE WHEN id = ?1 THEN NULL ELSE ?1 END "
+                 "WHERE slot = ?2", (head, slot))
+
+
+def _recompute_decision(conn: sqlite3.Connection, target_id: str) -> None:
+    """The subject's latest Acceptance (by validFrom, then id) about ``target_id`` decides."""
+    row = conn.execute(
+        "SELECT a.id, a.accepted FROM assertions a JOIN assertions t ON t.id = a.target "
+        "WHERE a.target = ? AND a.kind = 'Acceptance' AND a.issuer = t.subject "
+        "ORDER BY a.valid_from DESC, a.id DESC LIMIT 1", (target_id,)).fetchone()
+    decided_by, decision = (None, None) if row is None else row
+    conn.execute("UPDATE assertions SET decision = ?, decided_by = ? WHERE id = ?",
+                 (decision, decided_by, target_id))
+
+
+def _erase(conn: sqlite3.Connection, issuer: str, ids: Sequence[str] | None,
+           now: datetime) -> list[str]:
+    if ids is None:
+        rows = [_row(r) for r in conn.execute(
+            f"SELECT {_COLUMNS} FROM assertions WHERE issuer = ?", (issuer,))]
+    else:
+        rows = []
+        for assertion_id in dict.fromkeys(ids):
+            stored = _fetch(conn, assertion_id)
+            if stored is None:
+                if _is_tombstoned(conn, assertion_id):
+                    continue  # erased already: erasure is idempotent
+                raise NotFound(f"{assertion_id} is not held here", id=assertion_id)
+            if stored.record.issuer != issuer:
+                raise ErasureNotByIssuer(
+                    f"{assertion_id} was issued by {stored.record.issuer}, not by {issuer}",
+                    id=assertion_id)
+            rows.append(stored)
+    chosen = {s.id for s in rows}
+    for stored in rows:
+        tgt = stored.record.target
+        if stored.record.kind == "Revocation" and tgt is not None and tgt not in chosen \
+                and _fetch(conn, tgt) is not None:
+            raise RevocationKept(
+                f"{stored.id} revokes {tgt}, which is still held: erase {tgt} itself "
+                "(its revocation goes with it)", id=stored.id, target=tgt)
+    # What goes with an erased assertion: the revocations and acceptances that target it.
+    dependents = [_row(r) for r in conn.execute(
+        f"SELECT {_COLUMNS} FROM assertions WHERE target IN "
+        f"({','.join('?' * len(chosen))})", list(chosen))] if chosen else []
+    erased_at = _us(now)
+    slots: set[str] = set()
+    decisions: set[str] = set()
+    status_changed = False
+    for stored in [*rows, *dependents]:
+        if stored.record.slot is not None:
+            slots.add(stored.record.slot)
+        if stored.record.kind == "Acceptance" and stored.record.target not in chosen \
+                and stored.record.target is not None:
+            decisions.add(stored.record.target)
+        if stored.record.status_index is not None or stored.record.kind == "Revocation":
+            status_changed = True
+        conn.execute("DELETE FROM assertions WHERE id = ?", (stored.id,))
+        if stored.record.issuer == issuer:
+            conn.execute("INSERT OR IGNORE INTO tombstones (id, issuer, erased_at) "
+                         "VALUES (?, ?, ?)", (stored.id, issuer, erased_at))
+    for slot in slots:
+        _recompute_slot(conn, slot)
+    for target_id in decisions:
+        _recompute_decision(conn, target_id)
+    if status_changed:
+        _bump(conn, "status_version")
+    return sorted({s.id for s in rows} | {s.id for s in dependents if s.record.issuer == issuer})

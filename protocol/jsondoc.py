@@ -1,0 +1,485 @@
+"""Untrusted JSON: bounded parsing, one checking walk, and JCS (RFC 8785).
+
+Every document from outside passes through here first:
+
+- :func:`parse_json` refuses oversized input, duplicate keys, ``NaN``/``Infinity``,
+  integers outside the I-JSON range (+-(2**53 - 1)) and anything nested too deeply;
+- :func:`inspect_document` walks a parsed value once, enforcing the structural
+  :class:`~confiance.protocol.limits.Limits` and the document rules: no ``null`` and no
+  empty array (JSON-LD drops both silently, so they could be added to an
+  ``eddsa-rdfc-2022`` document without breaking its signature), ``@context`` only as
+  allow-listed URLs (never an embedded context object). With a loader it also records the
+  document's *shape* (see :mod:`confiance.protocol.shapes`);
+- :func:`canonicalize_jcs` is RFC 8785, with the standard library's C encoder whenever it
+  provably gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from .contexts import DocumentLoader
+from .errors import (
+    ContextError,
+    DocumentTooLarge,
+    LimitExceeded,
+    MalformedDocument,
+    NestingTooDeep,
+)
+from .limits import DEFAULT_LIMITS, Limits
+
+__all__ = [
+    "ABSOLUTE_IRI",
+    "LEAF_DOUBLE",
+    "LEAF_INTEGER",
+    "LEAF_IRI",
+    "LEAF_TEXT",
+    "MAX_SAFE_INTEGER",
+    "SHAPE_FALSE",
+    "SHAPE_TRUE",
+    "DocumentInfo",
+    "canonicalize_jcs",
+    "inspect_document",
+    "parse_json",
+]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+#: an absolute IRI as JSON-LD and N-Quads both accept it (no space or forbidden character)
+ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+
+# leaf classes in a shape (small ints, never equal to a str, a tuple or a bool)
+LEAF_TEXT, LEAF_IRI, LEAF_INTEGER, LEAF_DOUBLE, SHAPE_TRUE, SHAPE_FALSE = 3, 4, 5, 6, 7, 8
+_S, _I, _N, _D = LEAF_TEXT, LEAF_IRI, LEAF_INTEGER, LEAF_DOUBLE
+_TRUE, _FALSE = SHAPE_TRUE, SHAPE_FALSE
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise MalformedDocument(f"duplicate key {key!r:.80} in a JSON object", key=key[:80])
+        out[key] = value
+    return out
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedDocument(f"{name} is not a JSON number")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedDocument(f"number {text[:40]} is out of range")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > 17:
+        raise MalformedDocument(f"integer {text[:40]} is outside +-(2**53 - 1)")
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise MalformedDocument(f"integer {text[:40]} is outside +-(2**53 - 1)")
+    return value
+
+
+def parse_json(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Parse untrusted JSON text within ``limits``.
+
+    Refuses, each with a specific :class:`~confiance.protocol.errors.RemoteProtocolError`:
+    more than ``limits.max_bytes`` of UTF-8 (:class:`DocumentTooLarge`), invalid UTF-8 or
+    JSON, duplicate object keys, ``NaN``/``Infinity``, numbers out of range
+    (:class:`MalformedDocument`), nesting deeper than ``limits.max_depth``
+    (:class:`NestingTooDeep`), and whatever :func:`inspect_document` refuses.
+    """
+    if isinstance(data, str):
+        if len(data) > limits.max_bytes:
+            raise DocumentTooLarge(f"the document is larger than {limits.max_bytes} bytes",
+                                   limit=limits.max_bytes)
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedDocument("the document is not valid Unicode text") from None
+    elif isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+    else:
+        raise MalformedDocument("a JSON document must be bytes or text")
+    if len(raw) > limits.max_bytes:
+        raise DocumentTooLarge(f"the document has {len(raw)} bytes; at most "
+                               f"{limits.max_bytes} are allowed", limit=limits.max_bytes,
+                               found=len(raw))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedDocument(f"the document is not valid UTF-8: {exc.reason} at byte "
+                                f"{exc.start}") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_object_without_duplicates,
+                           parse_constant=_refuse_constant, parse_float=_parse_float,
+                           parse_int=_parse_int)
+    except RecursionError:
+        raise NestingTooDeep(f"the document is nested deeper than {limits.max_depth} levels",
+                             limit=limits.max_depth) from None
+    except json.JSONDecodeError as exc:
+        raise MalformedDocument(f"not valid JSON: {exc.msg} at line {exc.lineno} column "
+                                f"{exc.colno}") from None
+    except ValueError as exc:  # int() digit limit and the like
+        raise MalformedDocument(f"not valid JSON: {exc}") from None
+    inspect_document(value, limits)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# One walk: limits, document rules, and the shape
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What one walk of a document found (see :func:`inspect_document`).
+
+    ``shape`` and ``leaves`` are ``None`` unless a loader was given; ``jcs_plain`` says that
+    the standard library's sorted ``json.dumps`` equals RFC 8785 for this document (no
+    floating-point number, no object key outside the Basic Multilingual Plane).
+    """
+
+    shape: object
+    leaves: tuple[Any, ...] | None
+    jcs_plain: bool
+
+
+
+
+def _pointer(path: list[str], last: str | None = None) -> str:
+    parts = [*path, last] if last is not None else path
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts) or "/"
+
+
+def _string_error(value: str, path: list[str], last: str | None, max_string: int) -> None:
+    """Raise the error a string deserves (too long, or not encodable), if any."""
+    if len(value) > max_string:
+        where = _pointer(path, last)
+        raise LimitExceeded(f"a string at {where} has {len(value)} characters; at most "
+                            f"{max_string} are allowed", limit=max_string, pointer=where)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        where = _pointer(path, last)
+        raise MalformedDocument(f"the string at {where} is not valid Unicode (a lone "
+                                "surrogate)", pointer=where) from None
+
+
+class _Suspect(Exception):
+    """The quick check saw something the precise walk must judge (and name)."""
+
+
+def _quick_check(doc: dict[str, Any], limits: Limits, urls: frozenset[str] | None) -> bool:
+    """The limits and document rules without shape, batched per container.
+
+    Returns whether JCS may use the plain encoder; raises :class:`_Suspect` when anything
+    might be wrong, so that :func:`_walk` finds and reports it precisely.
+    """
+    max_depth = limits.max_depth
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    values = size = 0
+    plain = True
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise _Suspect
+        if type(node) is dict:
+            if "@context" in node:
+                for url in node["@context"] if type(node["@context"]) is list else [
+                        node["@context"]]:
+                    if type(url) is not str or (urls is not None and url not in urls):
+                        raise _Suspect
+            try:
+                keys = "".join(node)
+            except TypeError:
+                raise _Suspect from None
+            if not keys.isascii():
+                keys.encode("utf-8")
+                if max(keys) > "\uffff":
+                    plain = False
+            if len(keys) > limits.max_string_length and max(map(len, node)) > \
+                    limits.max_string_length:
+                raise _Suspect
+            size += len(keys) + 4 * len(node) + 2
+            children: Any = node.values()
+        elif node:
+            children = node
+            size += len(node) + 2
+        else:
+            raise _Suspect
+        values += len(children)
+        strings = []
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                strings.append(child)
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is int:
+                if child > MAX_SAFE_INTEGER or child < -MAX_SAFE_INTEGER:
+                    raise _Suspect
+                size += 8
+            elif kind is float:
+                if not math.isfinite(child):
+                    raise _Suspect
+                plain = False
+                size += 12
+            elif kind is not bool:
+                raise _Suspect
+        if strings:
+            joined = "".join(strings)
+            if not joined.isascii():
+                joined.encode("utf-8")
+            if len(joined) > limits.max_string_length and max(map(len, strings)) > \
+                    limits.max_string_length:
+                raise _Suspect
+            size += len(joined) + 2 * len(strings)
+    if values >= limits.max_values or size > limits.max_bytes:
+        raise _Suspect
+    return plain
+
+
+def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
+          shaped: bool) -> DocumentInfo:
+    """One pass over a document: limits, document rules, shape and leaves.
+
+    Written for speed (it runs on every verification): nested functions over local
+    variables, strings handled inline, JSON pointers built only for error messages.
+    """
+    max_depth = limits.max_depth
+    max_string = limits.max_string_length
+    max_values = limits.max_values
+    shaped = shaped and loader is not None
+    terms = loader.terms if loader is not None and shaped else None
+    urls = loader.urls if loader is not None else None
+    type_keys = _type_aliases(loader)
+    iri_match = ABSOLUTE_IRI.match
+    leaves: list[Any] = []
+    path: list[str] = []
+    # values seen, approximate size, has float, key outside the BMP
+    count = [0, 0, False, False]
+
+    def classify(value: str) -> object:
+        assert terms is not None
+        if not value or value[0] in "@_" or value in terms:
+            return value
+        if iri_match(value):
+            if value.partition(":")[0] in terms:
+                return value
+            leaves.append(value)
+            return _I
+        leaves.append(value)
+        return _S
+
+    def contexts(value: object, last: str) -> None:
+        for url in value if isinstance(value, list) else [value]:
+            if not isinstance(url, str):
+                where = _pointer(path, last)
+                raise ContextError(f"embedded context objects are not allowed (at {where}): "
+                                   "use allow-listed context URLs", pointer=where)
+            if urls is not None and url not in urls:
+                raise ContextError(f"JSON-LD context {url!r:.200} is not on the allow-list "
+                                   "(contexts are never fetched from the network)", url=url)
+
+    def container(node: object, depth: int, verbatim: bool, last: str | None) -> object:
+        if depth >= max_depth:
+            where = _pointer(path, last)
+            raise NestingTooDeep(f"the document is nested deeper than {max_depth} levels "
+                                 f"(at {where})", limit=max_depth, pointer=where)
+        if count[0] > max_values:
+            raise LimitExceeded(f"the document has more than {max_values} JSON values",
+                                limit=max_values)
+        if last is not None:
+            path.append(last)
+        try:
+            if type(node) is dict:
+                return mapping(node, depth + 1)
+            return sequence(node, depth + 1, verbatim)  # type: ignore[arg-type]
+        finally:
+            if last is not None:
+                path.pop()
+
+    def mapping(node: dict[Any, Any], depth: int) -> object:
+        parts: list[object] = [1]
+        size = 0
+        for key, item in node.items():
+            if type(key) is not str:
+                raise MalformedDocument(f"object keys must be strings (at {_pointer(path)})")
+            if len(key) > max_string or not key.isascii():
+                _string_error(key, path, key, max_string)
+                if max(key) > "\uffff":
+                    count[3] = True
+            if key == "@context":
+                contexts(item, key)
+            keep = (key[:1] == "@" and key != "@id" and key != "@value") or key in type_keys
+            if type(item) is str:
+                count[0] += 1
+                if len(item) > max_string or not item.isascii():
+                    _string_error(item, path, key, max_string)
+                size += len(key) + len(item) + 6
+                if shaped:
+                    parts.append(key)
+                    parts.append(item if keep else classify(item))
+            else:
+                size += len(key) + 3
+                token = value(item, depth, keep, key)
+                if shaped:
+                    parts.append(key)
+                    parts.append(token)
+        count[1] += size + 2
+        return tuple(parts) if shaped else None
+
+    def sequence(node: list[Any], depth: int, verbatim: bool) -> object:
+        if not node:
+            where = _pointer(path)
+            raise MalformedDocument(f"empty array at {where}: JSON-LD ignores it, so it would "
+                                    "not be covered by an RDF signature", pointer=where)
+        items: list[object] = [2]
+        for index, item in enumerate(node):
+            items.append(value(item, depth, verbatim, str(index)))
+        return tuple(items) if shaped else None
+
+    def value(node: object, depth: int, verbatim: bool, last: str | None) -> object:
+        count[0] += 1
+        kind = type(node)
+        if kind is str:
+            assert isinstance(node, str)
+            if len(node) > max_string or not node.isascii():
+                _string_error(node, path, last, max_string)
+            count[1] += len(node) + 3
+            if not shaped:
+                return None
+            return node if verbatim else classify(node)
+        if kind is dict or kind is list:
+            return container(node, depth, verbatim, last)
+        if kind is bool:
+            count[1] += 5
+            return _TRUE if node else _FALSE
+        if kind is int:
+            assert isinstance(node, int)
+            if node > MAX_SAFE_INTEGER or node < -MAX_SAFE_INTEGER:
+                where = _pointer(path, last)
+                raise MalformedDocument(f"integer at {where} is outside +-(2**53 - 1)",
+                                        pointer=where)
+            count[1] += 8
+            if not shaped:
+                return None
+            leaves.append(node)
+            return _N
+        if kind is float:
+            assert isinstance(node, float)
+            if not math.isfinite(node):
+                where = _pointer(path, last)
+                raise MalformedDocument(f"number at {where} is not finite", pointer=where)
+            count[1] += 12
+            count[2] = True
+            if not shaped:
+                return None
+            leaves.append(node)
+            return _N if node.is_integer() and abs(node) < 1e21 else _D
+        where = _pointer(path, last)
+        if node is None:
+            raise MalformedDocument(f"null at {where}: JSON-LD ignores it, so it would not be "
+                                    "covered by an RDF signature; leave the member out",
+                                    pointer=where)
+        raise MalformedDocument(f"unsupported value of type {kind.__name__} at {where}",
+                                pointer=where)
+
+    shape = container(doc, 0, False, None)
+    if count[0] > max_values:
+        raise LimitExceeded(f"the document has more than {max_values} JSON values",
+                            limit=max_values)
+    if count[1] > limits.max_bytes:
+        raise DocumentTooLarge(f"the document is larger than {limits.max_bytes} bytes",
+                               limit=limits.max_bytes)
+    return DocumentInfo(
+        shape=shape,
+        leaves=tuple(leaves) if shaped else None,
+        jcs_plain=not count[2] and not count[3],
+    )
+
+
+def _type_aliases(loader: DocumentLoader | None) -> frozenset[str]:
+    return loader.type_aliases if loader is not None else frozenset({"@type", "type"})
+
+
+def inspect_document(doc: object, limits: Limits = DEFAULT_LIMITS,
+                     loader: DocumentLoader | None = None, *, shape: bool = True) -> DocumentInfo:
+    """Check ``doc`` against ``limits`` and the document rules; return its shape.
+
+    Refuses, with a specific error: more values, depth or longer strings than allowed
+    (:class:`LimitExceeded`, :class:`NestingTooDeep`), an approximate serialised size above
+    ``limits.max_bytes`` (:class:`DocumentTooLarge`), ``null``, empty arrays, non-finite
+    or out-of-range numbers, non-string keys, lone surrogates (:class:`MalformedDocument`),
+    and ``@context`` values that are not allow-listed URLs (:class:`ContextError`, only
+    when ``loader`` is given; embedded context objects are refused always).
+
+    With a ``loader`` and ``shape`` true, the result also holds the document's shape and
+    leaves (see the module docstring), which :func:`check_terms` and
+    :func:`canonicalize_rdfc` reuse.
+    """
+    if not isinstance(doc, dict):
+        raise MalformedDocument("a credential is a JSON object")
+    if not shape or loader is None:
+        try:
+            plain = _quick_check(doc, limits, loader.urls if loader is not None else None)
+        except (_Suspect, UnicodeEncodeError):
+            pass  # the precise walk below raises the specific error
+        else:
+            return DocumentInfo(shape=None, leaves=None, jcs_plain=plain)
+    return _walk(doc, limits, loader, shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# JCS
+
+
+_JCS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
+                                separators=(",", ":"))
+
+
+def canonicalize_jcs(obj: object, info: DocumentInfo | None = None) -> bytes:
+    """RFC 8785 JSON Canonicalization Scheme bytes of ``obj``.
+
+    Uses the standard library's sorted, compact ``json.dumps`` when it provably gives the
+    same bytes (``info.jcs_plain``: no float, which ECMAScript formats differently, and no
+    key outside the BMP, which UTF-16 sorts differently), else the ``rfc8785`` package.
+    """
+    plain = _jcs_plain(obj) if info is None else info.jcs_plain
+    if plain:
+        try:
+            return _JCS_ENCODER.encode(obj).encode("utf-8")
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise MalformedDocument(f"cannot canonicalise the document as JSON: {exc}") from None
+    try:
+        return rfc8785.dumps(obj)  # type: ignore[arg-type]
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise MalformedDocument(f"cannot canonicalise the document as JSON: {exc}") from None
+
+
+def _jcs_plain(obj: object) -> bool:
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str) or (not key.isascii() and max(key) > "\uffff"):
+                    return False
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, float):
+            return False
+    return True

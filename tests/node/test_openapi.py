@@ -1,0 +1,36 @@
+"""The OpenAPI document matches the routes, in both directions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from confiance.node.app import create_app
+from confiance.node.config import NodeConfig
+from confiance.node.openapi import PATHS, openapi_document
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def routed(app_paths: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {(m, p) for m, p in app_paths if m in METHODS}
+
+
+def test_openapi_matches_the_router(tmp_path: Path) -> None:
+    app = create_app(NodeConfig(data_dir=tmp_path))
+    served = routed({(route.method.lower(), route.resource.canonical)
+                     for route in app.router.routes() if route.resource is not None})
+    documented = {(method, path) for path, item in PATHS.items() for method in item}
+    assert served - documented == set(), "routes missing from node/openapi.py"
+    assert documented - served == set(), "documented paths with no route"
+
+
+def test_openapi_document_is_well_formed() -> None:
+    doc = openapi_document("1.2.3")
+    assert doc["openapi"] == "3.1.0" and doc["info"]["version"] == "1.2.3"
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    for path, item in doc["paths"].items():
+        for op in item.values():
+            params = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert params == {seg[1:-1] for seg in path.split("/") if seg.startswith("{")}, path
+            assert op["responses"]

@@ -1,0 +1,100 @@
+"""The import rules of ARCHITECTURE.md, checked on the syntax tree of every module.
+
+1. ``protocol`` is sans-IO: the standard library minus I/O and concurrency modules, and
+   pure libraries (cryptography, pyld, networkx, ...). Never ``confiance.node``.
+2. ``node`` reaches ``protocol`` through its public names only (no ``_private`` imports).
+3. Only ``node/peers.py`` makes outbound HTTP (aiohttp's client); only ``node/storage/``
+   touches the database.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROTOCOL_FORBIDDEN_STDLIB = {
+    "asyncio", "socket", "sqlite3", "ssl", "selectors", "subprocess", "threading",
+    "multiprocessing", "http", "urllib", "ftplib", "smtplib", "socketserver", "time", "random",
+}
+PROTOCOL_ALLOWED_THIRD_PARTY = {
+    "cryptography", "pyld", "networkx", "rfc8785", "base58", "jsonschema", "numpy", "scipy",
+    "typing_extensions",
+}
+HTTP_CLIENT_NAMES = {"ClientSession", "request", "TCPConnector"}
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def _imports(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, module, imported names) for every absolute import in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module, [a.name for a in node.names]))
+    return found
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", _modules("protocol"), ids=_rel)
+def test_protocol_is_sans_io(path: Path) -> None:
+    for line, module, _ in _imports(path):
+        top = module.split(".")[0]
+        where = f"{_rel(path)}:{line} imports {module}"
+        if module.startswith("confiance."):
+            assert module.startswith("confiance.protocol"), where
+            continue
+        if top in sys.stdlib_module_names or top == "__future__":
+            assert top not in PROTOCOL_FORBIDDEN_STDLIB, where + " (I/O, clock or randomness)"
+            continue
+        assert top in PROTOCOL_ALLOWED_THIRD_PARTY, where + " (not a pure library)"
+
+
+@pytest.mark.parametrize("path", _modules("node"), ids=_rel)
+def test_node_uses_protocol_public_names(path: Path) -> None:
+    for line, module, names in _imports(path):
+        if module.startswith("confiance.protocol"):
+            parts = module.split(".") + names
+            private = [p for p in parts if p.startswith("_") and p != "__future__"]
+            assert not private, f"{_rel(path)}:{line} reaches into protocol privates {private}"
+
+
+@pytest.mark.parametrize("path", _modules("node"), ids=_rel)
+def test_only_peers_makes_outbound_http(path: Path) -> None:
+    if _rel(path) == "node/peers.py":
+        return
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in HTTP_CLIENT_NAMES:
+            value = node.value
+            if isinstance(value, ast.Name) and value.id == "aiohttp":
+                pytest.fail(f"{_rel(path)}:{node.lineno} uses aiohttp.{node.attr}: outbound "
+                            "HTTP belongs in node/peers.py")
+    for line, module, names in _imports(path):
+        if module in {"aiohttp", "aiohttp.client"}:
+            bad = HTTP_CLIENT_NAMES & set(names)
+            assert not bad, f"{_rel(path)}:{line} imports {bad}: outbound HTTP is peers.py's"
+        assert module.split(".")[0] not in {"requests", "httpx", "urllib3"}, (
+            f"{_rel(path)}:{line} imports an HTTP client")
+
+
+@pytest.mark.parametrize("path", _modules("node"), ids=_rel)
+def test_only_storage_touches_the_database(path: Path) -> None:
+    if _rel(path).startswith("node/storage/"):
+        return
+    for line, module, _ in _imports(path):
+        assert module.split(".")[0] not in {"sqlite3", "aiosqlite", "asyncpg", "psycopg"}, (
+            f"{_rel(path)}:{line} imports {module}: the database is node/storage's")
