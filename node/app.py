@@ -37,10 +37,12 @@ from .routes import admin, assertions, health, status, subjects, wellknown
 from .statuslist import StatusLists
 from .storage import SqliteStore
 
-__all__ = ["CONFIG", "create_app"]
+__all__ = ["CONFIG", "RATE_LIMIT_EXEMPT", "create_app"]
 
 log = logging.getLogger("confiance.node")
 CONFIG = web.AppKey("confiance.config", NodeConfig)
+#: Paths the per-client rate limits do not apply to; optional parts may add theirs.
+RATE_LIMIT_EXEMPT = web.AppKey("confiance.rate_limit_exempt", set)
 
 
 def _version() -> str:
@@ -61,14 +63,16 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
     verification on a thread pool instead of the event loop thread.
     """
     state: dict[str, str] = {}
+    exempt: set[str] = {"/health", "/gossip"}
     reads = RateLimiter(config.read_rate, max_clients=config.max_tracked_clients)
     writes = RateLimiter(config.write_rate, max_clients=config.max_tracked_clients)
     app = web.Application(
         client_max_size=config.max_body_bytes,
         middlewares=[error_middleware, make_rate_limit_middleware(
             reads=reads, writes=writes, trust_forwarded_for=config.trust_forwarded_for,
-            admin_token=lambda: state.get("admin_token", "\0unset"))])
+            admin_token=lambda: state.get("admin_token", "\0unset"), exempt=exempt)])
     app[CONFIG] = config
+    app[RATE_LIMIT_EXEMPT] = exempt
 
     async def node_context(app: web.Application) -> AsyncIterator[None]:
         did = did_web_for(config.base_url)

@@ -42,6 +42,7 @@ class IdCatalog:
         self._tombstoned: set[bytes] = set()
         self._views: dict[Filters, SortedIdIndex] = {}
         self._roots: OrderedDict[bytes, str] = OrderedDict()
+        self._arrived: OrderedDict[bytes, float] = OrderedDict()
         self._max_roots = max_roots
 
     def __len__(self) -> int:
@@ -112,6 +113,17 @@ class IdCatalog:
                 self._views.pop(next(iter(self._views)))
             self._views[filters] = view
         return view
+
+    def arrived(self, digest: bytes, when: float) -> None:
+        """Note when an assertion arrived here (monotonic seconds)."""
+        self._arrived[digest] = when
+        if len(self._arrived) > self._max_roots:
+            self._arrived.popitem(last=False)
+
+    def age(self, digest: bytes, now: float) -> float:
+        """Seconds since it arrived; infinite when it was loaded from the store at start-up."""
+        when = self._arrived.get(digest)
+        return float("inf") if when is None else now - when
 
     def root_of(self, digest: bytes) -> str:
         """The broadcast root an assertion came with ("" when unknown)."""

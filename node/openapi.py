@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PATHS", "openapi_document"]
+__all__ = ["OPTIONAL_PATHS", "PATHS", "openapi_document", "registered_paths"]
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 _ID_PARAM = {"name": "id", "in": "path", "required": True,
@@ -163,15 +163,63 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 
-def openapi_document(version: str) -> dict[str, Any]:
-    """The full OpenAPI 3.1 document."""
+_PEER_PARAM = {"name": "peer", "in": "path", "required": True,
+               "description": "a recognised peer's name or URL (percent-encoded)",
+               "schema": {"type": "string"}}
+
+#: Routes of the optional parts (gossip: node/routes/gossip.py; trust: node/routes/trust.py),
+#: documented here and served only when the part is installed.
+OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
+    "/gossip": {"post": {
+        "summary": "One gossip message from a recognised peer; the answer is one message "
+                   "(specs/protocol.md)", "operationId": "gossip",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _OBJECT}}},
+        "responses": {"200": _ok("a gossip message", _OBJECT), "204": {"description":
+                                                                        "session closed"},
+                      **_errors(400, 413, 415)}}},
+    "/admin/peers": {
+        "get": {"summary": "The recognised peers: status, score, queues; gossip counters",
+                "operationId": "listPeers", "security": _ADMIN,
+                "responses": {"200": _ok("peers", _OBJECT), **_errors(401)}},
+        "post": {"summary": "Recognise a peer (201) or update it (200)",
+                 "operationId": "addPeer", "security": _ADMIN,
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"type": "object", "required": ["url"]}}}},
+                 "responses": {"201": _ok("added", _OBJECT), "200": _ok("updated", _OBJECT),
+                               **_errors(400, 401, 415)}}},
+    "/admin/peers/{peer}": {"delete": {
+        "summary": "Stop exchanging with a peer", "operationId": "removePeer",
+        "security": _ADMIN, "parameters": [_PEER_PARAM],
+        "responses": {"204": {"description": "removed"}, **_errors(401, 404)}}},
+    "/admin/peers/{peer}/reinstate": {"post": {
+        "summary": "Undo a peer's drop", "operationId": "reinstatePeer", "security": _ADMIN,
+        "parameters": [_PEER_PARAM],
+        "responses": {"200": _ok("reinstated", _OBJECT), **_errors(401, 404)}}},
+}
+
+
+def registered_paths(router: Any) -> set[tuple[str, str]]:
+    """``(method, path)`` of every route in an aiohttp router (HEAD and OPTIONS left out)."""
+    return {(route.method.lower(), route.resource.canonical) for route in router.routes()
+            if route.resource is not None and route.method not in ("HEAD", "OPTIONS")}
+
+
+def openapi_document(version: str, registered: set[tuple[str, str]] | None = None
+                     ) -> dict[str, Any]:
+    """The full OpenAPI 3.1 document; with ``registered``, optional parts that are present."""
+    paths = dict(PATHS)
+    for path, item in OPTIONAL_PATHS.items():
+        present = {m: op for m, op in item.items()
+                   if registered is not None and (m, path) in registered}
+        if present:
+            paths[path] = present
     return {
         "openapi": "3.1.0",
         "info": {"title": "Confiance node API", "version": version,
                  "description": "Signed trust assertions: submit, fetch, list, revoke; "
                                 "subject rights. See specs/node-api.md.",
                  "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}},
-        "paths": PATHS,
+        "paths": paths,
         "components": {
             "schemas": {
                 "Status": {"enum": ["valid", "revoked", "rejected-by-subject", "expired",

@@ -82,6 +82,7 @@ from confiance.protocol.gossip import (
     respond,
 )
 from confiance.protocol.ids import digest_of, id_from_digest, parse_assertion_id
+from confiance.protocol.model import KINDS
 
 from .catalog import IdCatalog
 from .context import NODE, Node
@@ -96,6 +97,8 @@ __all__ = [
     "Gossip",
     "GossipSettings",
     "admin_request",
+    "current_origin",
+    "filters_from_json",
     "normalise_url",
     "setup",
 ]
@@ -104,6 +107,12 @@ log = logging.getLogger("confiance.gossip")
 SESSION_HEADER = "Confiance-Gossip-Session"
 _ORIGIN: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
     "confiance_gossip_origin", default=None)
+
+
+def current_origin() -> tuple[str, str] | None:
+    """For ingest listeners: (peer URL, broadcast root) of the push being stored, or None
+    when the assertion did not come by gossip."""
+    return _ORIGIN.get()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +135,7 @@ class GossipSettings:
     max_sessions: int = 1024
     max_message_bytes: int = 4 * 1024 * 1024
     reconcile_frame: int = 256 * 1024
+    anti_entropy_grace: float = 5.0
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -168,12 +178,28 @@ def normalise_url(text: object) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
-def _filters_from_json(obj: Mapping[str, Any] | None) -> Filters:
+def filters_from_json(obj: Mapping[str, Any] | None) -> Filters:
+    """Per-peer filters from their JSON form (``{"kinds": [...], ...}``), validated."""
     obj = obj or {}
     try:
         return Filters(**{k: tuple(obj.get(k) or ()) for k in ("kinds", "contexts", "issuers")})
     except (ConfianceError, TypeError) as exc:
         raise MalformedDocument(f"invalid peer filters: {exc}") from None
+
+
+def _passes(doc: Mapping[str, Any], filters: Filters) -> bool:
+    """Does a (not yet verified) document pass a peer's filters? Unreadable: let it through,
+    verification will judge it."""
+    types = doc.get("type")
+    kinds = [t for t in types if t in KINDS] if isinstance(types, list) else []
+    issuer = doc.get("issuer")
+    issuer = issuer.get("id") if isinstance(issuer, dict) else issuer
+    subject = doc.get("credentialSubject")
+    context = subject.get("trustContext") if isinstance(subject, dict) else None
+    if len(kinds) != 1 or not isinstance(issuer, str):
+        return True
+    return bool(filters.matches(kind=kinds[0], issuer=issuer,
+                                context=context if isinstance(context, str) else None))
 
 
 class _Unavailable(Exception):
@@ -201,6 +227,7 @@ class PeerLink:
     ihave: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
     graft: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
     want: OrderedDict[bytes, None] = field(default_factory=OrderedDict)
+    want_later: dict[bytes, float] = field(default_factory=dict)
     prune: set[str] = field(default_factory=set)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     session: Session | None = None
@@ -215,6 +242,10 @@ class PeerLink:
 
     def has_work(self) -> bool:
         return bool(self.push or self.ihave or self.graft or self.want or self.prune)
+
+    def next_due(self) -> float | None:
+        """When a deferred want falls due (None: none deferred)."""
+        return min(self.want_later.values()) if self.want_later else None
 
 
 @dataclass(eq=False)
@@ -233,12 +264,15 @@ class GossipStats:
     payload_bytes_received: int = 0
     first_deliveries: int = 0
     duplicates: int = 0
+    duplicates_solicited: int = 0
     invalid: int = 0
-    unverifiable: int = 0
     deferred: int = 0
+    filtered: int = 0
     payloads_sent: int = 0
+    repairs_sent: int = 0
     requests_sent: int = 0
     request_failures: int = 0
+    failure_reasons: dict[str, int] = field(default_factory=dict)
     reconciliations: int = 0
     reconcile_rounds: int = 0
     reconcile_bytes: int = 0
@@ -302,7 +336,7 @@ class Gossip:
                 link.session = None
 
     def _add_link(self, row: PeerRow) -> PeerLink:
-        link = PeerLink(url=row.url, name=row.name, filters=_filters_from_json(row.filters),
+        link = PeerLink(url=row.url, name=row.name, filters=filters_from_json(row.filters),
                         backoff=Backoff(self.backoff_policy), added_at=row.added_at,
                         dropped_reason=row.dropped_reason, dropped_at=row.dropped_at)
         # first anti-entropy soon after start, spread so that peers are not hit together
@@ -331,7 +365,7 @@ class Gossip:
         url = normalise_url(url)
         if url == self.root:
             raise MalformedDocument("a node does not gossip with itself")
-        parsed = _filters_from_json(filters)
+        parsed = filters_from_json(filters)
         label = (name or urlsplit(url).netloc).strip()
         if not label or len(label) > 200:
             raise MalformedDocument("a peer name is 1..200 characters")
@@ -349,7 +383,7 @@ class Gossip:
             link.session = None  # the next session says the new filters in its hello
         link.wake.set()
         log.info("peer %s", "added" if created else "updated",
-                 extra={"peer": url, "name": label})
+                 extra={"peer": url, "peer_name": label})
         return link, created
 
     async def remove_peer(self, key: str) -> bool:
@@ -439,6 +473,7 @@ class Gossip:
             forward = self.plumtree.on_push(digest, sender, root=root, first=True,
                                             now=self.clock()).forward
         self.catalog.set_root(digest, root)
+        self.catalog.arrived(digest, self.clock())
         for url in forward.push_to:
             self._enqueue(url, digest, root, eager=True)
         for url in forward.announce_to:
@@ -461,21 +496,29 @@ class Gossip:
     # ------------------------------------------------------------------ ingest
 
     async def ingest(self, docs: Iterable[Mapping[str, Any]], roots: Iterable[str],
-                     peer: str) -> tuple[str, ...]:
+                     peer: str, *, solicited: bool = False) -> tuple[str, ...]:
         """Verify and store documents a peer sent; returns the roots to prune.
 
         Invalid documents cost the peer score and are neither stored nor forwarded; those
         that cannot be checked here (unknown did:web key, expired, out of order) are set
-        aside without blame; anti-entropy offers them again later.
+        aside without blame; anti-entropy offers them again later. A pushed document we
+        already hold prunes the sender in its tree; only when the sender was pruned there
+        already (it ignores prunes, or floods) does it cost score. Answers to our own
+        ``want``/``graft`` (``solicited``) never do.
         """
         prune: set[str] = set()
         now = self.clock()
         roots = list(roots)
+        link = self.links.get(peer)
+        filters = link.filters if link is not None else Filters()
         for i, doc in enumerate(docs):
             root = roots[i] if i < len(roots) else ""
             self.stats.payloads_received += 1
             self.stats.payload_bytes_received += len(json.dumps(
                 doc, separators=(",", ":"), ensure_ascii=False).encode())
+            if not filters.empty and not _passes(doc, filters):
+                self.stats.filtered += 1
+                continue
             token = _ORIGIN.set((peer, root))
             try:
                 result = await self.node.ingestor.submit(dict(doc))
@@ -499,14 +542,17 @@ class Gossip:
             if result.created:
                 self.stats.first_deliveries += 1
                 self.scores[peer].record_first(now)
+            elif solicited:
+                self.stats.duplicates_solicited += 1
             else:
                 self.stats.duplicates += 1
-                self.scores[peer].record_duplicate(now)
                 delivery = self.plumtree.on_push(digest_of(doc), peer, root=root, first=False,
                                                  now=now)
                 if delivery.prune:
                     prune.add(root)
-                await self._check_drop(peer)
+                else:
+                    self.scores[peer].record_duplicate(now)
+                    await self._check_drop(peer)
         return tuple(sorted(prune))
 
     async def _documents(self, digests: Iterable[bytes]) -> tuple[list[dict[str, Any]],
@@ -671,6 +717,9 @@ class Gossip:
     def _failed(self, link: PeerLink, reason: str) -> None:
         link.session = link.token = None
         self.stats.request_failures += 1
+        kind = reason.split(":", 1)[0][:40]
+        if kind in self.stats.failure_reasons or len(self.stats.failure_reasons) < 32:
+            self.stats.failure_reasons[kind] = self.stats.failure_reasons.get(kind, 0) + 1
         delay = link.backoff.failure(self.clock(), self.rng)
         link.last_error = reason[:300]
         log.info("gossip with peer failed", extra={
@@ -691,10 +740,12 @@ class Gossip:
             if link.has_work():
                 await asyncio.sleep(self.settings.flush_interval)  # gather a batch
                 return
-            if now >= link.next_sync:
+            due = link.next_due()
+            if now >= link.next_sync or (due is not None and now >= due):
                 return
+            wake_at = link.next_sync if due is None else min(link.next_sync, due)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(link.wake.wait(), link.next_sync - now)
+                await asyncio.wait_for(link.wake.wait(), wake_at - now)
 
     async def _request(self, link: PeerLink, message: Message) -> Message:
         session = link.session
@@ -740,6 +791,14 @@ class Gossip:
 
     async def _drain(self, link: PeerLink) -> None:
         n_ids, n_docs = self.settings.batch_ids, self.settings.batch_assertions
+        if link.want_later:
+            now = self.clock()
+            for digest, due in list(link.want_later.items()):
+                if digest in self.catalog:
+                    del link.want_later[digest]
+                elif due <= now:
+                    del link.want_later[digest]
+                    link.want[digest] = None
         if link.prune:
             roots = tuple(sorted(link.prune))[:n_ids]
             link.prune.difference_update(roots)
@@ -756,7 +815,7 @@ class Gossip:
                 continue
             answer = await self._request(link, request)
             if isinstance(answer, Push):
-                await self.ingest(answer.assertions, answer.roots, link.url)
+                await self.ingest(answer.assertions, answer.roots, link.url, solicited=True)
         while link.push:
             batch = _take(link.push, n_docs)
             await self._push(link, [d for d, _ in batch])
@@ -788,12 +847,15 @@ class Gossip:
         link.syncs += 1
         self.stats.reconciliations += 1
         self.stats.reconcile_rounds += run.rounds
-        for digest in sorted(run.need):
+        now = self.clock()
+        grace = self.settings.anti_entropy_grace
+        for digest in sorted(run.need):  # may be on its way: ask only if still missing later
             if digest not in self.catalog:
-                link.want[digest] = None
-        for digest in sorted(run.have):
-            if not self.catalog.is_tombstoned(digest):
+                link.want_later.setdefault(digest, now + grace)
+        for digest in sorted(run.have):  # skip what just arrived: it may be on its way there
+            if not self.catalog.is_tombstoned(digest) and self.catalog.age(digest, now) >= grace:
                 link.push[digest] = self.catalog.root_of(digest)
+                self.stats.repairs_sent += 1
         if run.need or run.have:
             log.info("anti-entropy", extra={"peer": link.url, "need": len(run.need),
                                             "have": len(run.have), "rounds": run.rounds})

@@ -34,9 +34,8 @@ def parse_path_id(text: str) -> str:
     """
     if len(text) > _MAX_ID_TEXT:
         raise InvalidId("an assertion id is at most 58 characters", parameter="id")
-    candidate = text if text.startswith("ni:") else ID_PREFIX + text
     try:
-        return id_from_digest(parse_assertion_id(candidate))
+        return id_from_digest(parse_assertion_id(text))
     except ConfianceError:
         raise InvalidId(f"{text!r:.80} is not an assertion id; expected "
                         "ni:///sha-256;<43 base64url characters> or the 43 characters alone",

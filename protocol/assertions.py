@@ -7,7 +7,14 @@ with the stricter rules a Confiance assertion obeys beyond any Data Integrity do
 - it is a valid assertion of its kind (JSON Schema, then the model's own checks);
 - every proof verifies, and at least one was made by a key the **issuer** controls
   (issuer binding is required, not just reported);
-- it is within its validity window at ``now``.
+- it is within its validity window at ``now``;
+- it is in **canonical form**: the credential is exactly what
+  :func:`~confiance.protocol.model.to_credential` makes of the assertion it parses to, and
+  each proof carries ``@context`` exactly when its suite is ``eddsa-jcs-2022``. A signature
+  alone does not pin the JSON: an ``eddsa-rdfc-2022`` signature survives anything that
+  keeps the RDF (reordered ``type`` values, a term written as a full IRI...), an
+  ``eddsa-jcs-2022`` one survives dropping the proof's redundant ``@context``. Each such
+  variant would verify under a different content id, defeating deduplication.
 
 :func:`verify_assertion` raises the specific error of the first failure
 (:class:`~confiance.protocol.errors.SchemaError`,
@@ -24,12 +31,19 @@ from datetime import datetime
 from typing import Any
 
 from .contexts import DocumentLoader
-from .errors import LocalProtocolError, MalformedDocument
+from .errors import LocalProtocolError, MalformedDocument, SchemaError
 from .ids import assertion_id
 from .keys import KeyPair
 from .limits import Limits
 from .model import AnyAssertion, Assertion, from_credential, to_credential
-from .signing import DEFAULT_SUITE, KeyResolver, VerificationReport, sign, verify
+from .signing import (
+    DEFAULT_SUITE,
+    JCS_SUITE,
+    KeyResolver,
+    VerificationReport,
+    sign,
+    verify,
+)
 
 __all__ = ["SignedAssertion", "issue", "verify_assertion"]
 
@@ -93,5 +107,22 @@ def verify_assertion(doc: Mapping[str, Any], *, now: datetime,
                                         require_issuer_binding=True)
     report.raise_for_failure()
     assertion = from_credential(doc)
+    _check_canonical_form(doc, assertion)
     document = dict(doc)
     return SignedAssertion(id=assertion_id(document), document=document, assertion=assertion)
+
+
+def _check_canonical_form(doc: Mapping[str, Any], assertion: AnyAssertion) -> None:
+    """Refuse any JSON spelling of a signed assertion but the one :func:`issue` makes."""
+    body = {k: v for k, v in doc.items() if k != "proof"}
+    if body != to_credential(assertion):
+        raise SchemaError(
+            "the credential is not in the canonical form of its assertion (member names, "
+            "order of types and labels, number forms...): re-issue it with this software's "
+            "model to get a single content id")
+    proofs = doc["proof"] if isinstance(doc["proof"], list) else [doc["proof"]]
+    for proof in proofs:
+        jcs = proof.get("cryptosuite") == JCS_SUITE
+        if jcs != ("@context" in proof):
+            raise SchemaError("an eddsa-jcs-2022 proof carries the document's @context and an "
+                              "eddsa-rdfc-2022 proof does not (canonical form)")

@@ -89,7 +89,7 @@ def canonicalize_rdfc(doc: Mapping[str, Any], loader: DocumentLoader | None = No
     template = compiled(info, loader)
     if isinstance(template, Template):
         assert info.leaves is not None
-        quads = fill(template, info.leaves)
+        quads = fill(template, info.leaves, doc)
     else:
         quads = dataset_quads(doc, loader)
     quads = list(dict.fromkeys(quads))

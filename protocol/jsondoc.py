@@ -181,74 +181,83 @@ class _Suspect(Exception):
     """The quick check saw something the precise walk must judge (and name)."""
 
 
+_SCALARS = frozenset({str, int, float, bool, dict, list})
+
+
 def _quick_check(doc: dict[str, Any], limits: Limits, urls: frozenset[str] | None) -> bool:
-    """The limits and document rules without shape, batched per container.
+    """The limits and document rules without shape, batched per container (C-level work).
 
     Returns whether JCS may use the plain encoder; raises :class:`_Suspect` when anything
     might be wrong, so that :func:`_walk` finds and reports it precisely.
     """
-    max_depth = limits.max_depth
-    stack: list[tuple[Any, int]] = [(doc, 1)]
-    values = size = 0
+    max_string = limits.max_string_length
+    level: list[Any] = [doc]
+    depth = values = size = 0
     plain = True
-    while stack:
-        node, depth = stack.pop()
-        if depth > max_depth:
+    while level:
+        depth += 1
+        if depth > limits.max_depth:
             raise _Suspect
-        if type(node) is dict:
-            if "@context" in node:
-                for url in node["@context"] if type(node["@context"]) is list else [
-                        node["@context"]]:
-                    if type(url) is not str or (urls is not None and url not in urls):
+        below: list[Any] = []
+        for node in level:
+            if type(node) is dict:
+                if "@context" in node:
+                    context = node["@context"]
+                    for url in context if type(context) is list else [context]:
+                        if type(url) is not str or (urls is not None and url not in urls):
+                            raise _Suspect
+                try:
+                    keys = "".join(node)
+                except TypeError:
+                    raise _Suspect from None
+                if not keys.isascii():
+                    keys.encode("utf-8")
+                    if max(keys) > "\uffff":
+                        plain = False
+                if len(keys) > max_string and max(map(len, node)) > max_string:
+                    raise _Suspect
+                size += len(keys) + 4 * len(node) + 2
+                children: Any = list(node.values())
+            elif node:
+                children = node
+                size += len(node) + 2
+            else:
+                raise _Suspect
+            values += len(children)
+            kinds = set(map(type, children))
+            if kinds == _ONLY_STR:
+                strings = children
+            else:
+                if not kinds <= _SCALARS:
+                    raise _Suspect
+                strings = [c for c in children if type(c) is str] if str in kinds else []
+                if dict in kinds or list in kinds:
+                    below.extend([c for c in children if type(c) is dict or type(c) is list])
+                if int in kinds:
+                    ints = [c for c in children if type(c) is int]
+                    if max(ints) > MAX_SAFE_INTEGER or min(ints) < -MAX_SAFE_INTEGER:
                         raise _Suspect
-            try:
-                keys = "".join(node)
-            except TypeError:
-                raise _Suspect from None
-            if not keys.isascii():
-                keys.encode("utf-8")
-                if max(keys) > "\uffff":
+                    size += 8 * len(ints)
+                if float in kinds:
+                    floats = [c for c in children if type(c) is float]
+                    if not all(map(math.isfinite, floats)):
+                        raise _Suspect
                     plain = False
-            if len(keys) > limits.max_string_length and max(map(len, node)) > \
-                    limits.max_string_length:
-                raise _Suspect
-            size += len(keys) + 4 * len(node) + 2
-            children: Any = node.values()
-        elif node:
-            children = node
-            size += len(node) + 2
-        else:
-            raise _Suspect
-        values += len(children)
-        strings = []
-        for child in children:
-            kind = type(child)
-            if kind is str:
-                strings.append(child)
-            elif kind is dict or kind is list:
-                stack.append((child, depth + 1))
-            elif kind is int:
-                if child > MAX_SAFE_INTEGER or child < -MAX_SAFE_INTEGER:
+                    size += 12 * len(floats)
+            if strings:
+                joined = "".join(strings)
+                if not joined.isascii():
+                    joined.encode("utf-8")
+                if len(joined) > max_string and max(map(len, strings)) > max_string:
                     raise _Suspect
-                size += 8
-            elif kind is float:
-                if not math.isfinite(child):
-                    raise _Suspect
-                plain = False
-                size += 12
-            elif kind is not bool:
-                raise _Suspect
-        if strings:
-            joined = "".join(strings)
-            if not joined.isascii():
-                joined.encode("utf-8")
-            if len(joined) > limits.max_string_length and max(map(len, strings)) > \
-                    limits.max_string_length:
-                raise _Suspect
-            size += len(joined) + 2 * len(strings)
+                size += len(joined) + 2 * len(strings)
+        level = below
     if values >= limits.max_values or size > limits.max_bytes:
         raise _Suspect
     return plain
+
+
+_ONLY_STR = {str}
 
 
 def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
@@ -257,31 +266,21 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
 
     Written for speed (it runs on every verification): nested functions over local
     variables, strings handled inline, JSON pointers built only for error messages.
+    A dict's shape is ``(1, keys, tokens)``, a list's ``(2, tokens)``; a token is a
+    verbatim string, a leaf class or a nested shape.
     """
     max_depth = limits.max_depth
     max_string = limits.max_string_length
     max_values = limits.max_values
     shaped = shaped and loader is not None
-    terms = loader.terms if loader is not None and shaped else None
+    terms: frozenset[str] = loader.terms if loader is not None and shaped else frozenset()
     urls = loader.urls if loader is not None else None
     type_keys = _type_aliases(loader)
     iri_match = ABSOLUTE_IRI.match
     leaves: list[Any] = []
     path: list[str] = []
     # values seen, approximate size, has float, key outside the BMP
-    count = [0, 0, False, False]
-
-    def classify(value: str) -> object:
-        assert terms is not None
-        if not value or value[0] in "@_" or value in terms:
-            return value
-        if iri_match(value):
-            if value.partition(":")[0] in terms:
-                return value
-            leaves.append(value)
-            return _I
-        leaves.append(value)
-        return _S
+    count: list[Any] = [1, 0, False, False]
 
     def contexts(value: object, last: str) -> None:
         for url in value if isinstance(value, list) else [value]:
@@ -312,47 +311,56 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
                 path.pop()
 
     def mapping(node: dict[Any, Any], depth: int) -> object:
-        parts: list[object] = [1]
-        size = 0
-        for key, item in node.items():
-            if type(key) is not str:
-                raise MalformedDocument(f"object keys must be strings (at {_pointer(path)})")
-            if len(key) > max_string or not key.isascii():
+        try:
+            joined = "".join(node)
+        except TypeError:
+            raise MalformedDocument(f"object keys must be strings (at {_pointer(path)})") \
+                from None
+        if len(joined) > max_string or not joined.isascii():
+            for key in node:
                 _string_error(key, path, key, max_string)
-                if max(key) > "\uffff":
+                if max(key, default="") > "\uffff":
                     count[3] = True
-            if key == "@context":
-                contexts(item, key)
-            keep = (key[:1] == "@" and key != "@id" and key != "@value") or key in type_keys
+        count[0] += len(node)
+        size = len(joined) + 4 * len(node) + 2
+        if "@context" in node:
+            contexts(node["@context"], "@context")
+        tokens: list[object] = []
+        append = tokens.append
+        for key, item in node.items():
+            keep = key in type_keys or (
+                key[:1] == "@" and key != "@id" and key != "@value")
             if type(item) is str:
-                count[0] += 1
                 if len(item) > max_string or not item.isascii():
                     _string_error(item, path, key, max_string)
-                size += len(key) + len(item) + 6
-                if shaped:
-                    parts.append(key)
-                    parts.append(item if keep else classify(item))
+                size += len(item)
+                if not shaped:
+                    continue
+                if keep or item in terms or not item or item[0] in "@_":
+                    append(item)
+                elif iri_match(item) and item.partition(":")[0] not in terms:
+                    leaves.append(item)
+                    append(_I)
+                elif iri_match(item):
+                    append(item)
+                else:
+                    leaves.append(item)
+                    append(_S)
             else:
-                size += len(key) + 3
-                token = value(item, depth, keep, key)
-                if shaped:
-                    parts.append(key)
-                    parts.append(token)
-        count[1] += size + 2
-        return tuple(parts) if shaped else None
+                append(value(item, depth, keep, key))
+        count[1] += size
+        return (1, tuple(node), tuple(tokens)) if shaped else None
 
     def sequence(node: list[Any], depth: int, verbatim: bool) -> object:
         if not node:
             where = _pointer(path)
             raise MalformedDocument(f"empty array at {where}: JSON-LD ignores it, so it would "
                                     "not be covered by an RDF signature", pointer=where)
-        items: list[object] = [2]
-        for index, item in enumerate(node):
-            items.append(value(item, depth, verbatim, str(index)))
-        return tuple(items) if shaped else None
+        count[0] += len(node)
+        tokens = [value(item, depth, verbatim, str(index)) for index, item in enumerate(node)]
+        return (2, tuple(tokens)) if shaped else None
 
     def value(node: object, depth: int, verbatim: bool, last: str | None) -> object:
-        count[0] += 1
         kind = type(node)
         if kind is str:
             assert isinstance(node, str)
@@ -361,7 +369,15 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
             count[1] += len(node) + 3
             if not shaped:
                 return None
-            return node if verbatim else classify(node)
+            if verbatim or node in terms or not node or node[0] in "@_":
+                return node
+            if iri_match(node):
+                if node.partition(":")[0] in terms:
+                    return node
+                leaves.append(node)
+                return _I
+            leaves.append(node)
+            return _S
         if kind is dict or kind is list:
             return container(node, depth, verbatim, last)
         if kind is bool:

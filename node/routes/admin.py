@@ -57,8 +57,7 @@ def require_admin(request: web.Request) -> Node:
     return node
 
 
-async def sign_assertion(node: Node, assertion: Any, *, suite: str,
-                         status_index: int | None = None) -> SignedAssertion:
+def sign_assertion(node: Node, assertion: Any, *, suite: str) -> SignedAssertion:
     """Sign an assertion with the node's current key (``issuer`` must be the node DID)."""
     document = to_credential(assertion)
     signed = node.keyring.sign(document, suite=suite, created=node.now(), loader=node.loader,
@@ -99,7 +98,7 @@ async def issue(request: web.Request) -> web.Response:
             document[name] = body[name]
     assertion = from_credential(document)
     index = await node.store.allocate_status_index() if kind != "Acceptance" else None
-    signed = await sign_assertion(node, assertion, suite=suite, status_index=index)
+    signed = sign_assertion(node, assertion, suite=suite)
     result = await node.ingestor.publish(signed, status_index=index)
     out: dict[str, Any] = {"id": signed.id, "url": node.base_url + assertion_path(signed.id),
                            "status": result.stored.status(node.now())}
@@ -134,7 +133,7 @@ async def revoke(request: web.Request) -> web.Response:
                                   "status": "revoked"}, status=200)
     revocation = Revocation(issuer=node.did, context=None, valid_from=node.now(),
                             target=target_id, reason=reason)
-    signed = await sign_assertion(node, revocation, suite=_suite(node, body))
+    signed = sign_assertion(node, revocation, suite=_suite(node, body))
     result = await node.ingestor.publish(signed)
     return web.json_response(
         {"id": signed.id, "target": target_id, "status": "revoked",

@@ -10,7 +10,7 @@ from confiance.protocol.model import CONFIANCE_CONTEXT_URL, KINDS
 from ..context import NODE, Node
 from ..http import LD_JSON, json_response
 from ..nodecontext import NODE_CONTEXT_URL
-from ..openapi import openapi_document
+from ..openapi import openapi_document, registered_paths
 
 __all__ = ["descriptor", "did_document", "routes"]
 
@@ -93,4 +93,5 @@ async def get_node_context(request: web.Request) -> web.Response:
 
 @routes.get("/openapi.json")
 async def get_openapi(request: web.Request) -> web.Response:
-    return json_response(openapi_document(request.app[NODE].version))
+    return json_response(openapi_document(request.app[NODE].version,
+                                          registered_paths(request.app.router)))

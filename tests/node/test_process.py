@@ -37,19 +37,25 @@ def free_port() -> int:
 
 def start(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None
           ) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "confiance.node.cli", "serve", "--data-dir", str(data_dir),
-         "--port", str(port), *extra],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """Run the server; its logs go to a file beside the data dir (a pipe could fill up)."""
+    with open(f"{data_dir}.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "confiance.node.cli", "serve", "--data-dir", str(data_dir),
+             "--port", str(port), *extra],
+            env={**os.environ, **(env or {})}, stdout=log, stderr=log)
 
 
-async def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def logs(data_dir: Path) -> str:
+    return Path(f"{data_dir}.log").read_text(encoding="utf-8", errors="replace")
+
+
+async def wait_ready(base: str, proc: subprocess.Popen[bytes], data_dir: Path,
+                     timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise AssertionError(f"server exited: {proc.stderr.read().decode()[-2000:]}"
-                                     if proc.stderr else "server exited")
+                raise AssertionError(f"server exited: {logs(data_dir)[-2000:]}")
             try:
                 async with session.get(base + "/health") as response:
                     if response.status == 200:
@@ -57,7 +63,7 @@ async def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.05)
-    raise AssertionError("the server did not answer /health in time")
+    raise AssertionError(f"no answer on /health in time: {logs(data_dir)[-2000:]}")
 
 
 @contextmanager
@@ -69,9 +75,6 @@ def running(data_dir: Path, port: int, **kw: Any) -> Iterator[subprocess.Popen[b
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
 
 
 async def test_serve_alone_gives_a_running_node(tmp_path: Path) -> None:
@@ -79,7 +82,7 @@ async def test_serve_alone_gives_a_running_node(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     with running(data, port) as proc:
         base = f"http://127.0.0.1:{port}"
-        await wait_ready(base, proc)
+        await wait_ready(base, proc, data)
         token = (data / "admin.token").read_text().strip()
         auth = {"Authorization": f"Bearer {token}"}
         async with aiohttp.ClientSession() as http:
@@ -102,9 +105,7 @@ async def test_serve_alone_gives_a_running_node(tmp_path: Path) -> None:
                 assert r.headers["Confiance-Status"] == "revoked"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
-        assert proc.stderr is not None
-        lines = [json.loads(line) for line in proc.stderr.read().decode().splitlines()
-                 if line.startswith("{")]
+        lines = [json.loads(line) for line in logs(data).splitlines() if line.startswith("{")]
         messages = {line["msg"] for line in lines}
         assert {"initialised a new node", "listening", "node ready", "node stopped"} <= messages
         assert any(line.get("path") == "/health" for line in lines)  # access log, structured
@@ -125,7 +126,7 @@ async def test_durability_under_sigkill(tmp_path: Path) -> None:
     acked: list[str] = []
     killed_at = 0
     with running(data, port, env=env) as proc:
-        await wait_ready(base, proc)
+        await wait_ready(base, proc, data)
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         for doc in docs:
             queue.put_nowait(doc)
@@ -137,7 +138,7 @@ async def test_durability_under_sigkill(tmp_path: Path) -> None:
                     async with http.post(base + "/assertions", json=doc) as r:
                         if r.status in (200, 201):
                             acked.append((await r.json())["id"])
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     return
 
         async def killer() -> None:
@@ -152,7 +153,7 @@ async def test_durability_under_sigkill(tmp_path: Path) -> None:
         assert proc.wait(timeout=10) == -signal.SIGKILL
     assert killed_at >= 300 and len(acked) < 1000, "the kill came too late to test anything"
     with running(data, port, env=env) as proc:
-        await wait_ready(base, proc)
+        await wait_ready(base, proc, data)
         async with aiohttp.ClientSession() as http:
             missing = []
             for content_id in acked:

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
 from confiance.protocol.errors import KeyFormatError, KeyResolutionError
 from confiance.protocol.keys import (
     KeyPair,
@@ -24,6 +23,9 @@ from confiance.protocol.keys import (
 PUBLIC = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
 SECRET = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
 VM = f"did:key:{PUBLIC}#{PUBLIC}"
+# keyPair2 of the proof-set vectors
+OTHER_PUBLIC = "z6MkhWqdDBPojHA7cprTGTt5yHv5yUi1B8cnXn8ReLumkw6E"
+OTHER_SECRET = "z3u2cfp4Q17kMGhNCh348a3yw3cUBiWK6RXRzyJE54sixMFn"
 
 
 def test_the_vector_key_decodes_to_its_public_key() -> None:
@@ -52,10 +54,10 @@ def test_key_files_round_trip_and_accept_the_vectors_name() -> None:
 @pytest.mark.parametrize("obj", [
     {},
     {"publicKeyMultibase": PUBLIC},
-    {"secretKeyMultibase": SECRET, "publicKeyMultibase": "z6MkhWqdDBPojHA7cprTGTt5yHv5yUi1B8cnXn8ReLumkw6E"},
+    {"secretKeyMultibase": SECRET, "publicKeyMultibase": OTHER_PUBLIC},
     {"secretKeyMultibase": SECRET, "controller": "did:key:z6Mkother"},
     {"secretKeyMultibase": SECRET, "type": "Ed25519VerificationKey2020"},
-    {"secretKeyMultibase": SECRET, "privateKeyMultibase": "z3u2W4YnTstS1nSSBAgZcYSJF43JuZ9uLV6bF38B1Bf8NugW"},
+    {"secretKeyMultibase": SECRET, "privateKeyMultibase": OTHER_SECRET},
     {"secretKeyMultibase": PUBLIC},
     {"secretKeyMultibase": 5},
     [SECRET],
@@ -124,7 +126,7 @@ def test_did_key_resolution() -> None:
 @pytest.mark.parametrize("vm", [
     f"did:key:{PUBLIC}",                                   # no fragment
     f"did:key:{PUBLIC}#key-1",                             # another fragment
-    f"did:key:{PUBLIC}#z6MkhWqdDBPojHA7cprTGTt5yHv5yUi1B8cnXn8ReLumkw6E",
+    f"did:key:{PUBLIC}#{OTHER_PUBLIC}",
     f"did:web:example.com#{PUBLIC}",                       # another method
     "did:key:z6Mk0#z6Mk0",                                 # malformed key
     "did:key:zDnaegE6RR3atJtHKwTRTWHsJ3kNHqFwv7n9YjTgmU7TyfU76#"
