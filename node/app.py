@@ -6,9 +6,13 @@ the application under the typed key :data:`~.context.NODE`; route tables come fr
 module per resource. The middlewares are, outermost first: errors -> problem+json, then
 per-client rate limits.
 
-Optional parts join when their module exists: ``node/routes/trust.py`` (the trust engine,
-helper C) and ``node/peers.py`` (gossip, helper E) each expose ``setup(app)``; see
-:func:`_optional_parts`.
+Optional parts join when their module exists: ``node/routes/trust.py`` (the trust engine)
+and ``node/peers.py`` (gossip) each expose ``setup(app)``, which adds routes and a cleanup
+context of its own (appended after the node's, so ``app[NODE]`` is ready when it runs).
+A part that needs the stored assertions loads them with ``node.store.changes(after, limit)``
+at start-up and follows new ones with ``node.ingestor.subscribe(listener)`` and erasures
+with ``node.ingestor.subscribe_erasure(listener)``. Their routes are documented in
+``openapi.OPTIONAL_PATHS``.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ def initialise_data_dir(config: NodeConfig, *, now: datetime) -> InitResult:
     existed = config.database_path.exists()
     create_database(config.database_path)
     if not existed:
+        os.chmod(config.database_path, 0o600)  # SQLite gives -wal and -shm the same mode
         created.append(config.database_path.name)
     return InitResult(data_dir=root, created=tuple(created))
 

@@ -35,7 +35,7 @@ from confiance.protocol.assertions import SignedAssertion, verify_assertion
 from confiance.protocol.canonical import canonicalize_jcs, parse_json
 from confiance.protocol.contexts import DocumentLoader
 from confiance.protocol.errors import MalformedDocument
-from confiance.protocol.ids import assertion_id
+from confiance.protocol.ids import id_from_digest
 from confiance.protocol.limits import Limits
 from confiance.protocol.model import (
     KINDS,
@@ -50,10 +50,11 @@ from .keyring import Keyring
 from .problems import Erased, UnknownKind
 from .storage import AssertionRecord, PutResult, Store, StoredAssertion
 
-__all__ = ["Ingestor", "Listener", "record_for", "slot_for"]
+__all__ = ["ErasureListener", "Ingestor", "Listener", "record_for", "slot_for"]
 
 log = logging.getLogger("confiance.node")
 Listener = Callable[[StoredAssertion], Awaitable[None] | None]
+ErasureListener = Callable[[list[str]], Awaitable[None] | None]
 SUBJECT_KINDS = frozenset({"Rating", "TrustMark", "Referral", "Recognition"})
 
 
@@ -73,15 +74,11 @@ def slot_for(assertion: Any) -> str | None:
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
 
 
-def _proof_created(document: dict[str, Any]) -> tuple[str | None, datetime | None]:
-    proof = document.get("proof")
-    first = proof[0] if isinstance(proof, list) and proof else proof
-    if not isinstance(first, dict):
-        return None, None
-    created = first.get("created")
-    method = first.get("verificationMethod")
-    return (method if isinstance(method, str) else None,
-            parse_datetime(created, "proof.created") if isinstance(created, str) else None)
+def _proof_created(document: dict[str, Any]) -> datetime | None:
+    """When the (first) proof says it was made."""
+    proofs = _proofs(document)
+    created = proofs[0].get("created") if proofs else None
+    return parse_datetime(created, "proof.created") if isinstance(created, str) else None
 
 
 def _proofs(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,11 +87,12 @@ def _proofs(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in items if isinstance(p, dict)]
 
 
-def record_for(signed: SignedAssertion, *, status_index: int | None = None) -> AssertionRecord:
-    """The storage record of a verified assertion."""
+def record_for(signed: SignedAssertion, *, status_index: int | None = None,
+               jcs: bytes | None = None) -> AssertionRecord:
+    """The storage record of a verified assertion (``jcs``: its JCS bytes, if known)."""
     a = signed.assertion
     about_party = a.kind in SUBJECT_KINDS
-    _, created = _proof_created(signed.document)
+    created = _proof_created(signed.document)
     return AssertionRecord(
         id=signed.id, kind=a.kind, issuer=a.issuer,
         subject=a.about if about_party else None,
@@ -102,7 +100,8 @@ def record_for(signed: SignedAssertion, *, status_index: int | None = None) -> A
         context=a.context, slot=slot_for(a), valid_from=a.valid_from,
         valid_until=a.valid_until, created=created,
         accepted=a.accepted if isinstance(a, Acceptance) else None,
-        status_index=status_index, document=canonicalize_jcs(signed.document))
+        status_index=status_index,
+        document=jcs if jcs is not None else canonicalize_jcs(signed.document))
 
 
 class Ingestor:
@@ -120,10 +119,22 @@ class Ingestor:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.executor = executor
         self.listeners: list[Listener] = []
+        self.erasure_listeners: list[ErasureListener] = []
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` (sync or async) with every newly stored assertion."""
         self.listeners.append(listener)
+
+    def subscribe_erasure(self, listener: ErasureListener) -> None:
+        """Call ``listener`` (sync or async) with the ids of every erasure (now tombstones)."""
+        self.erasure_listeners.append(listener)
+
+    async def erase(self, issuer: str, ids: list[str] | None) -> list[str]:
+        """Erase assertions ``issuer`` issued (all when ``ids`` is None), then tell listeners."""
+        erased = await self.store.erase(issuer, ids, now=self.clock())
+        if erased:
+            await _notify(self.erasure_listeners, erased, "erasure")
+        return erased
 
     def _verify(self, document: dict[str, Any]) -> SignedAssertion:
         signed = verify_assertion(document, now=self.clock(), loader=self.loader,
@@ -145,16 +156,17 @@ class Ingestor:
     async def submit(self, document: dict[str, Any]) -> PutResult:
         """Verify and store a document from outside (HTTP or gossip)."""
         types = document.get("type")
-        if isinstance(types, list) and len(types) == 3 and isinstance(types[2], str) \
-                and types[2] not in KINDS:
-            raise UnknownKind(f"{types[2][:60]!r} is not an assertion kind; expected one of "
-                              f"{', '.join(KINDS)}", kind=types[2][:60])
-        content_id = assertion_id(document)
-        existing = await self.store.get(content_id)
-        if existing is not None:
-            return PutResult(created=False, stored=existing)
-        stone = await self.store.tombstone(content_id)
-        if stone is not None:
+        if isinstance(types, list) and all(isinstance(t, str) for t in types) \
+                and not any(t in KINDS for t in types):
+            named = types[-1][:60] if types else ""
+            raise UnknownKind(f"{named!r} is not an assertion kind; expected one of "
+                              f"{', '.join(KINDS)}", kind=named)
+        jcs = canonicalize_jcs(document)
+        content_id = id_from_digest(hashlib.sha256(jcs).digest())
+        if await self.store.held([content_id]):  # one round trip for the common case
+            existing = await self.store.get(content_id)
+            if existing is not None:
+                return PutResult(created=False, stored=existing)
             raise Erased(f"{content_id} was erased at its issuer's request and is not taken "
                          "back", id=content_id)
         if self.executor is None:
@@ -162,7 +174,7 @@ class Ingestor:
         else:
             signed = await asyncio.get_running_loop().run_in_executor(
                 self.executor, self._verify, document)
-        record = record_for(signed)
+        record = record_for(signed, jcs=jcs)
         cap = None if record.issuer == self.keyring.did else self.unaccepted_cap
         return await self._store(record, cap)
 
@@ -174,11 +186,16 @@ class Ingestor:
     async def _store(self, record: AssertionRecord, cap: int | None) -> PutResult:
         result = await self.store.put(record, unaccepted_cap=cap)
         if result.created:
-            for listener in list(self.listeners):
-                try:
-                    outcome = listener(result.stored)
-                    if outcome is not None:
-                        await outcome
-                except Exception:
-                    log.exception("assertion listener failed for %s", record.id)
+            await _notify(self.listeners, result.stored, record.id)
         return result
+
+
+async def _notify(listeners: list[Any], event: Any, what: str) -> None:
+    """Call each listener; one failing is logged and does not stop the others."""
+    for listener in list(listeners):
+        try:
+            outcome = listener(event)
+            if outcome is not None:
+                await outcome
+        except Exception:
+            log.exception("listener failed", extra={"event": what})

@@ -506,7 +506,7 @@ class Gossip:
         already (it ignores prunes, or floods) does it cost score. Answers to our own
         ``want``/``graft`` (``solicited``) never do.
         """
-        prune: set[str] = set()
+        prune: set[str] = set()  # pruned by this batch: later repeats in it are not blamed
         now = self.clock()
         roots = list(roots)
         link = self.links.get(peer)
@@ -550,7 +550,7 @@ class Gossip:
                                                  now=now)
                 if delivery.prune:
                     prune.add(root)
-                else:
+                elif root not in prune:
                     self.scores[peer].record_duplicate(now)
                     await self._check_drop(peer)
         return tuple(sorted(prune))
@@ -667,9 +667,9 @@ class Gossip:
         if isinstance(message, Want | Graft):
             if isinstance(message, Graft):
                 self.plumtree.on_graft(peer, set(message.roots) or {""})
-            docs, roots = await self._documents(message.ids)
+            docs, doc_roots = await self._documents(message.ids)
             self.stats.payloads_sent += len(docs)
-            return Push(assertions=tuple(docs), roots=tuple(roots))
+            return Push(assertions=tuple(docs), roots=tuple(doc_roots))
         if isinstance(message, Push):
             prune = await self.ingest(message.assertions, message.roots, peer)
             return Ack(prune=prune)
@@ -749,7 +749,8 @@ class Gossip:
 
     async def _request(self, link: PeerLink, message: Message) -> Message:
         session = link.session
-        assert session is not None
+        if session is None:  # dropped or reconfigured meanwhile
+            raise _Unavailable("session closed")
         data = session.send(message)
         headers = {"Content-Type": "application/json"}
         if link.token is not None:
@@ -835,6 +836,11 @@ class Gossip:
         self.stats.payloads_sent += len(docs)
         if isinstance(answer, Ack) and answer.prune:
             self.plumtree.on_prune(link.url, answer.prune)
+            pruned = set(answer.prune)
+            for digest, root in list(link.push.items()):  # queued before the prune: lazy now
+                if root in pruned:
+                    del link.push[digest]
+                    link.ihave[digest] = root
 
     async def _anti_entropy(self, link: PeerLink) -> None:
         run = Reconciliation(self.catalog.view(link.filters), self.reconcile)

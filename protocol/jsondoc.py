@@ -338,14 +338,14 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
                     continue
                 if keep or item in terms or not item or item[0] in "@_":
                     append(item)
-                elif iri_match(item) and item.partition(":")[0] not in terms:
+                elif ":" not in item or not iri_match(item):
                     leaves.append(item)
-                    append(_I)
-                elif iri_match(item):
+                    append(_S)
+                elif item.partition(":")[0] in terms:
                     append(item)
                 else:
                     leaves.append(item)
-                    append(_S)
+                    append(_I)
             else:
                 append(value(item, depth, keep, key))
         count[1] += size
@@ -371,7 +371,7 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
                 return None
             if verbatim or node in terms or not node or node[0] in "@_":
                 return node
-            if iri_match(node):
+            if ":" in node and iri_match(node):
                 if node.partition(":")[0] in terms:
                     return node
                 leaves.append(node)

@@ -48,7 +48,7 @@ class Limits:
         Budget of RDFC-1.0 steps (calls of *Hash N-Degree Quads* plus permutations
         examined). RDFC-1.0 section 4.4 asks implementations to bound this work; the
         benign documents we know need at most a few dozen steps, a clique of 8 blank nodes
-        needs millions. Default 2,000, i.e. at most about 40 ms of work.
+        needs millions. Default 2,000, i.e. at most about 10 ms of work.
     """
 
     max_bytes: int = 64 * 1024

@@ -198,8 +198,8 @@ def _compile(shape: object, loader: DocumentLoader) -> Template | str:
 
     def json_slot(value: str) -> TemplateTerm:
         if not json_texts:
-            for where in ranges:
-                json_texts.setdefault(_canonical_json(_at(probe, where)), where)
+            for path in ranges:
+                json_texts.setdefault(_canonical_json(_at(probe, path)), path)
         where = json_texts.get(value)
         if where is None:
             raise _Unclean

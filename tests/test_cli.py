@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from confiance.node.cli import main
 
 CREATED = "2023-02-24T23:36:38Z"

@@ -23,7 +23,7 @@ PROTOCOL_FORBIDDEN_STDLIB = {
     "multiprocessing", "http", "urllib", "ftplib", "smtplib", "socketserver", "time", "random",
 }
 PROTOCOL_ALLOWED_THIRD_PARTY = {
-    "cryptography", "pyld", "networkx", "rfc8785", "base58", "jsonschema", "numpy", "scipy",
+    "cryptography", "pyld", "networkx", "rfc8785", "jsonschema", "numpy", "scipy",
     "typing_extensions",
 }
 HTTP_CLIENT_NAMES = {"ClientSession", "request", "TCPConnector"}
@@ -99,3 +99,17 @@ def test_only_storage_touches_the_database(path: Path) -> None:
     for line, module, _ in _imports(path):
         assert module.split(".")[0] not in {"sqlite3", "aiosqlite", "asyncpg", "psycopg"}, (
             f"{_rel(path)}:{line} imports {module}: the database is node/storage's")
+
+
+def test_every_package_is_listed_in_pyproject() -> None:
+    """A subpackage missing from pyproject's list installs nowhere but in editable mode."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"])
+    found = set()
+    for top, name in (("protocol", "confiance.protocol"), ("node", "confiance.node")):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / top).parts
+            found.add(".".join((name, *rel)))
+    assert found == listed

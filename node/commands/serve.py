@@ -44,9 +44,14 @@ def run(args: argparse.Namespace) -> int:
         log.info("initialised a new node", extra={"data_dir": str(result.data_dir),
                                                   "files": list(result.created)})
     app = create_app(config)
-    web.run_app(app, host=config.host, port=config.port, access_log_class=AccessLogger,
-                access_log=logging.getLogger("confiance.access"), shutdown_timeout=10,
-                print=lambda text: log.info("listening", extra={
-                    "url": f"http://{config.host}:{config.port}"}),
-                handle_signals=True)
+    try:
+        web.run_app(app, host=config.host, port=config.port, access_log_class=AccessLogger,
+                    access_log=logging.getLogger("confiance.access"), shutdown_timeout=10,
+                    print=lambda text: log.info("listening", extra={
+                        "url": f"http://{config.host}:{config.port}"}),
+                    handle_signals=True)
+    except OSError as exc:  # the address is taken, or not ours to bind
+        log.error("cannot listen", extra={"host": config.host, "port": config.port,
+                                          "error": exc.strerror or str(exc)})
+        return 2
     return 0

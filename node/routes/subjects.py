@@ -161,7 +161,7 @@ async def subject_erasure(request: web.Request) -> web.Response:
             raise BadRequest(f'send {{"ids": [1 to {MAX_ERASE_IDS} assertion ids]}} or '
                              '{"all": true}', parameter="ids")
         ids = [parse_path_id(i) for i in raw]
-    erased = await node.store.erase(subject, ids, now=node.now())
+    erased = await node.ingestor.erase(subject, ids)
     return json_response({"subject": subject, "erased": erased,
                           "note": "erased ids are kept as tombstones so that gossip cannot "
                                   "bring them back"})

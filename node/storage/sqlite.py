@@ -17,12 +17,19 @@ Design (why each choice):
   later versions.
 - **Keyset pagination** on ``seq`` (``AUTOINCREMENT``: never reused, so cursors and the
   change feed stay stable across erasures).
+- **Group commit**: concurrent writes share one transaction and one fsync (each in its own
+  SAVEPOINT); none is acknowledged before the commit.
+- **A read cache** for :meth:`SqliteStore.get` (bounded LRU, on the event loop): a hit
+  skips the thread hop. Any committed write that can change derived state empties it, and
+  a read that overlapped a write is not cached, so a hit is never staler than the last
+  commit acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -192,13 +199,20 @@ def create_database(path: Path) -> int:
 class SqliteStore:
     """:class:`~.base.Store` on SQLite. Open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None,
+                 cache_size: int = 4096) -> None:
         self.path = Path(path)
+        self._cache: OrderedDict[str, StoredAssertion] = OrderedDict()
+        self._cache_size = cache_size
+        self._generation = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="confiance-db-write")
         self._reader_pool = ThreadPoolExecutor(1, thread_name_prefix="confiance-db-read")
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any],
+                                  bool]] = []
+        self._flusher: asyncio.Future[None] | None = None
 
     @classmethod
     async def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None,
@@ -219,6 +233,8 @@ class SqliteStore:
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._flusher is not None:
+            await self._flusher  # commit what was accepted before closing
 
         def close_conn(conn: sqlite3.Connection | None) -> None:
             if conn is not None:
@@ -232,22 +248,50 @@ class SqliteStore:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._writer
-        if conn is None:
+    async def _write(self, fn: Callable[[sqlite3.Connection], T], *,
+                     invalidates: bool = True) -> T:
+        """Run ``fn`` in a write transaction; return once it is committed (fsynced).
+
+        Group commit: writes that arrive while a batch is being committed wait and go
+        together in the next transaction, each under its own SAVEPOINT (a failing one is
+        rolled back alone and gets its exception). One fsync then acknowledges many
+        writes, and none is acknowledged before its commit.
+        """
+        if self._writer is None:
             raise LocalProtocolError("the store is closed")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append((fn, future, invalidates))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        return await future  # type: ignore[no-any-return]
 
-        def run() -> T:
-            conn.execute("BEGIN IMMEDIATE")
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            conn = self._writer
             try:
-                result = fn(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-
-        return await asyncio.get_running_loop().run_in_executor(self._writer_pool, run)
+                if conn is None:
+                    raise LocalProtocolError("the store is closed")
+                outcomes = await loop.run_in_executor(
+                    self._writer_pool, _run_batch, conn, [fn for fn, _, _ in batch])
+            except BaseException as exc:  # the commit itself failed: nothing was written
+                for _, future, _ in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            if any(invalidates for _, _, invalidates in batch):
+                self._generation += 1
+                self._cache.clear()
+            for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._reader
@@ -276,7 +320,7 @@ class SqliteStore:
         def run(conn: sqlite3.Connection) -> int:
             return int(_bump(conn, "status_index")) - 1
 
-        return await self._write(run)
+        return await self._write(run, invalidates=False)
 
     async def use_nonce(self, nonce: str, *, expires_at: datetime, now: datetime) -> bool:
         def run(conn: sqlite3.Connection) -> bool:
@@ -285,17 +329,28 @@ class SqliteStore:
                                   "VALUES (?, ?)", (nonce, _us(expires_at)))
             return cursor.rowcount == 1
 
-        return await self._write(run)
+        return await self._write(run, invalidates=False)
 
     # -- reads ------------------------------------------------------------------------------
 
     async def get(self, assertion_id: str) -> StoredAssertion | None:
+        hit = self._cache.get(assertion_id)
+        if hit is not None:
+            self._cache.move_to_end(assertion_id)
+            return hit
+
         def run(conn: sqlite3.Connection) -> StoredAssertion | None:
             row = conn.execute(f"SELECT {_COLUMNS} FROM assertions WHERE id = ?",
                                (assertion_id,)).fetchone()
             return None if row is None else _row(row)
 
-        return await self._read(run)
+        generation = self._generation
+        found = await self._read(run)
+        if found is not None and generation == self._generation and self._cache_size:
+            self._cache[assertion_id] = found
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return found
 
     async def get_many(self, ids: Sequence[str]) -> list[StoredAssertion]:
         wanted = list(dict.fromkeys(ids))
@@ -420,6 +475,30 @@ class SqliteStore:
 
 
 # -- transaction bodies (run on the writer thread, inside BEGIN IMMEDIATE) ---------------------
+
+MAX_BATCH = 64
+
+
+def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]
+               ) -> list[tuple[bool, Any]]:
+    """One transaction for several writes, each in a SAVEPOINT; raises if COMMIT fails."""
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for fn in fns:
+            conn.execute("SAVEPOINT one")
+            try:
+                outcomes.append((True, fn(conn)))
+            except Exception as exc:
+                conn.execute("ROLLBACK TO one")
+                outcomes.append((False, exc))
+            conn.execute("RELEASE one")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
 
 def _tombstone(row: tuple[Any, ...]) -> Tombstone:
     seq, id_, issuer, erased_at = row

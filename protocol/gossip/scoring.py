@@ -4,13 +4,16 @@ Each recognised peer has decaying counters:
 
 - **first deliveries**: payloads that were new to us (useful work), capped so that a peer
   cannot bank unlimited credit;
-- **duplicates**: payloads we already held, beyond an allowance (a flood, or a peer
-  ignoring our prunes);
+- **duplicates**: payloads we already held that the peer pushed although we had pruned it
+  (a flood, or a peer ignoring prunes); honest races produce some, so only those beyond an
+  allowance *and* beyond ``duplicate_first_ratio`` times the peer's first deliveries count
+  (a replayer delivers nothing new; a busy honest peer delivers far more than it repeats);
 - **invalid**: documents that failed verification (never stored, never forwarded);
 - **violations**: messages that broke the protocol (:class:`GossipError`).
 
 The score is ``w_first * min(first, cap) + w_dup * excess_dup**2 + w_invalid * invalid**2
-+ w_violation * violations**2`` (negative weights on the penalties; squares, as in
++ w_violation * violations**2`` with ``excess_dup = max(0, duplicates - allowance -
+ratio * first)`` (negative weights on the penalties; squares, as in
 gossipsub's P4, make a burst cost more than a trickle). Counters decay with a half-life,
 so an old mistake is forgiven. Below ``throttle_threshold`` a peer is **throttled** (we stop
 pushing to it and accept only a small budget from it); crossing ``drop_threshold`` **drops**
@@ -49,6 +52,7 @@ class ScoreParams:
     first_cap: float = 100.0
     duplicate_weight: float = -0.05
     duplicate_allowance: float = 50.0
+    duplicate_first_ratio: float = 1.0
     invalid_weight: float = -10.0
     violation_weight: float = -20.0
     half_life: float = 600.0
@@ -60,8 +64,10 @@ class ScoreParams:
         if (self.first_weight < 0 or self.duplicate_weight > 0 or self.invalid_weight > 0
                 or self.violation_weight > 0):
             raise LocalProtocolError("rewards are >= 0 and penalties <= 0")
-        if self.half_life <= 0 or self.first_cap < 0 or self.duplicate_allowance < 0:
-            raise LocalProtocolError("half_life > 0, first_cap >= 0, duplicate_allowance >= 0")
+        if (self.half_life <= 0 or self.first_cap < 0 or self.duplicate_allowance < 0
+                or self.duplicate_first_ratio < 0):
+            raise LocalProtocolError("half_life > 0; first_cap, duplicate_allowance and "
+                                     "duplicate_first_ratio >= 0")
         if not self.drop_threshold < self.throttle_threshold < 0:
             raise LocalProtocolError("need drop_threshold < throttle_threshold < 0")
 
@@ -102,7 +108,7 @@ class PeerScore:
         return self._record("first", count, now)
 
     def record_duplicate(self, now: float, count: float = 1) -> PeerStatus:
-        """Payloads from this peer that we already held."""
+        """Payloads this peer pushed although we held them and had pruned it."""
         return self._record("duplicates", count, now)
 
     def record_invalid(self, now: float, count: float = 1) -> PeerStatus:
@@ -116,7 +122,8 @@ class PeerScore:
     def score(self, now: float) -> float:
         self._decay(now)
         p = self.params
-        excess = max(0.0, self.duplicates - p.duplicate_allowance)
+        excess = max(0.0, self.duplicates - p.duplicate_allowance
+                     - p.duplicate_first_ratio * self.first)
         return (p.first_weight * min(self.first, p.first_cap)
                 + p.duplicate_weight * excess**2
                 + p.invalid_weight * self.invalid**2

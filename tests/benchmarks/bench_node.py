@@ -13,8 +13,10 @@ What it measures, in one run, on the same machine, with the same client:
 
 Both servers are separate processes (one event loop each, as deployed); the load generator
 is this process (an aiohttp client, the same for both, so the ratio is fair even where the
-client is the bottleneck). Rate limits are disabled and logging set to WARNING (no access
-log) on the node for the run; the bare handler has no access log either.
+client is the bottleneck). Node and bare runs alternate in ``--rounds`` rounds and the
+medians are compared, so that load from other processes hits both alike. Rate limits are
+disabled and logging set to WARNING (no access log) on the node for the run; the bare
+handler has no access log either.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ import textwrap
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import aiohttp
-
 from confiance.protocol.assertions import issue
 from confiance.protocol.keys import KeyPair
 from confiance.protocol.model import Rating, Scale
@@ -124,8 +126,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assertions", type=int, default=1500, help="per suite (jcs, rdfc)")
-    parser.add_argument("--reads", type=int, default=6000)
+    parser.add_argument("--reads", type=int, default=6000, help="per round")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    rounds = max(1, args.rounds)
     import json
 
     print(f"signing {args.assertions} jcs and {args.assertions} rdfc assertions...")
@@ -149,26 +153,36 @@ async def main() -> None:
             await wait_ready(bare_url + "/assertions/x")
             rows = []
             for suite, suite_bodies in bodies.items():
-                node_rate, node_err = await load(
-                    [("POST", node_url + "/assertions", b) for b in suite_bodies])
-                bare_rate, _ = await load(
-                    [("POST", bare_url + "/assertions", b) for b in suite_bodies])
-                rows.append((f"ingest {suite}", node_rate, bare_rate, node_err))
+                node_rates, bare_rates, errors = [], [], 0
+                for r in range(rounds):
+                    chunk = suite_bodies[r::rounds]
+                    rate, err = await load([("POST", node_url + "/assertions", b) for b in chunk])
+                    node_rates.append(rate)
+                    errors += err
+                    rate, _ = await load([("POST", bare_url + "/assertions", b) for b in chunk])
+                    bare_rates.append(rate)
+                rows.append((f"ingest {suite}", median(node_rates), median(bare_rates), errors))
             from confiance.protocol.ids import assertion_id
 
             ids = [assertion_id(d).rsplit(";", 1)[1] for d in batches["eddsa-jcs-2022"]]
             reads = [ids[i % len(ids)] for i in range(args.reads)]
             await load([("GET", f"{node_url}/assertions/{i}", None) for i in reads[:500]])
             await load([("GET", f"{bare_url}/assertions/{i}", None) for i in reads[:500]])
-            node_rate, node_err = await load(
-                [("GET", f"{node_url}/assertions/{i}", None) for i in reads])
-            bare_rate, _ = await load([("GET", f"{bare_url}/assertions/{i}", None)
-                                       for i in reads])
-            rows.append(("GET /assertions/{id}", node_rate, bare_rate, node_err))
+            node_rates, bare_rates, errors = [], [], 0
+            for _ in range(rounds):
+                rate, err = await load([("GET", f"{node_url}/assertions/{i}", None)
+                                        for i in reads])
+                node_rates.append(rate)
+                errors += err
+                rate, _ = await load([("GET", f"{bare_url}/assertions/{i}", None)
+                                      for i in reads])
+                bare_rates.append(rate)
+            rows.append(("GET /assertions/{id}", median(node_rates), median(bare_rates), errors))
         finally:
             stop(node)
             stop(bare)
-    print(f"\n{'operation':<26}{'node req/s':>12}{'bare req/s':>12}{'ratio':>8}{'errors':>8}")
+    print(f"\nmedians of {rounds} alternating rounds, {CONCURRENCY} concurrent clients")
+    print(f"{'operation':<26}{'node req/s':>12}{'bare req/s':>12}{'ratio':>8}{'errors':>8}")
     for name, node_rate, bare_rate, errors in rows:
         print(f"{name:<26}{node_rate:>12.0f}{bare_rate:>12.0f}{node_rate / bare_rate:>8.0%}"
               f"{errors:>8}")

@@ -51,6 +51,11 @@ async def test_issue_signs_as_the_node_did_web(client: Client) -> None:
     assert body["credentialStatus"]["statusListCredential"].endswith("/status/1")
     fetched = await client.get(f"/assertions/{quote(body['id'])}")
     assert await fetched.json(content_type=None) == doc
+    rdfc = await issue(client, {**MARK, "suite": "eddsa-rdfc-2022", "validUntil":
+                                "2999-01-01T00:00:00Z", "name": "Top seller 2026"})
+    assert rdfc["document"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert verify_assertion(rdfc["document"], now=now(), loader=node.loader,
+                            key_resolver=node.keyring.resolve).id == rdfc["id"]
 
 
 async def test_issue_refuses_bad_fields(client: Client) -> None:
@@ -87,6 +92,11 @@ async def test_revoke_sets_the_status_list_bit(client: Client) -> None:
     assert bits[index_2 // 8] & (0x80 >> index_2 % 8)
     revoked = await client.get(f"/assertions/{quote(second['id'])}")
     assert revoked.headers["Confiance-Status"] == "revoked"
+    listed = await (await client.get("/assertions", params={"subject": "did:key:zOther"})).json()
+    assert [item["status"] for item in listed["items"]] == ["revoked"]
+    report = await (await client.get("/subjects/did:key:zOther/status")).json(
+        content_type=None)
+    assert "verifiableCredential" not in report  # request mode no longer asserts it
     assert (await client.get("/status/2")).status == 404
 
 

@@ -83,8 +83,10 @@ async def test_unknown_kind(client: Client, alice: Party, bob: Party) -> None:
     doc["type"] = ["VerifiableCredential", "TrustAssertion", "Gossip"]
     await problem(await submit(client, json.dumps(doc)), 422, "unknown-kind")
     doc["type"] = ["VerifiableCredential", "Gossip"]
+    await problem(await submit(client, json.dumps(doc)), 422, "unknown-kind")
+    doc["type"] = "Rating"
     await problem(await submit(client, json.dumps(doc)), 422,
-                  {"schema-violation", "undefined-term"})
+                  {"schema-violation", "invalid-proof"})
 
 
 async def test_unknown_did_web_issuer(client: Client, alice: Party, bob: Party) -> None:

@@ -35,14 +35,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None
-          ) -> subprocess.Popen[bytes]:
-    """Run the server; its logs go to a file beside the data dir (a pipe could fill up)."""
+def start(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None,
+          default_dir: bool = False) -> subprocess.Popen[bytes]:
+    """Run the server; its logs go to a file beside the data dir (a pipe could fill up).
+
+    With ``default_dir``, no ``--data-dir`` is given: the server runs in ``data_dir``'s
+    parent and must pick ``./confiance-data`` itself (``data_dir`` must be that).
+    """
+    where = ["--data-dir", str(data_dir)] if not default_dir else []
+    environment = {**os.environ, **(env or {})}
+    environment.pop("CONFIANCE_DATA_DIR", None)
     with open(f"{data_dir}.log", "ab") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "confiance.node.cli", "serve", "--data-dir", str(data_dir),
+            [sys.executable, "-m", "confiance.node.cli", "serve", *where,
              "--port", str(port), *extra],
-            env={**os.environ, **(env or {})}, stdout=log, stderr=log)
+            env=environment, stdout=log, stderr=log, cwd=data_dir.parent)
 
 
 def logs(data_dir: Path) -> str:
@@ -79,8 +86,8 @@ def running(data_dir: Path, port: int, **kw: Any) -> Iterator[subprocess.Popen[b
 
 async def test_serve_alone_gives_a_running_node(tmp_path: Path) -> None:
     port = free_port()
-    data = tmp_path / "fresh"
-    with running(data, port) as proc:
+    data = tmp_path / "confiance-data"  # the default, found from the working directory
+    with running(data, port, default_dir=True) as proc:
         base = f"http://127.0.0.1:{port}"
         await wait_ready(base, proc, data)
         token = (data / "admin.token").read_text().strip()
@@ -110,6 +117,16 @@ async def test_serve_alone_gives_a_running_node(tmp_path: Path) -> None:
         assert {"initialised a new node", "listening", "node ready", "node stopped"} <= messages
         assert any(line.get("path") == "/health" for line in lines)  # access log, structured
     assert stat_mode(data / "admin.token") == 0o600
+
+
+async def test_sigint_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    data = tmp_path / "interrupted"
+    with running(data, port) as proc:
+        await wait_ready(f"http://127.0.0.1:{port}", proc, data)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    assert '"node stopped"' in logs(data)
 
 
 def stat_mode(path: Path) -> int:

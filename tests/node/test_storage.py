@@ -198,3 +198,34 @@ async def test_durability_pragmas_and_migrations(tmp_path: Path) -> None:
         assert migrate(conn, extra) == MIGRATIONS[-1][0] + 1
     finally:
         conn.close()
+
+
+async def test_group_commit_keeps_each_write_apart(store: SqliteStore) -> None:
+    import asyncio
+
+    await store.put(rec("target"), unaccepted_cap=None)
+    writes = [store.put(rec(f"g{i}", slot=f"g{i}"), unaccepted_cap=None) for i in range(40)]
+    writes.insert(10, store.put(revocation("bad", cid("target"), issuer=CAROL),
+                                unaccepted_cap=None))
+    writes.insert(20, store.put(rec("g3", slot="g3"), unaccepted_cap=None))  # a duplicate
+    results = await asyncio.gather(*writes, return_exceptions=True)
+    assert isinstance(results[10], RevocationNotByIssuer)
+    created = [r.created for r in results if not isinstance(r, BaseException)]
+    assert created.count(True) == 40 and created.count(False) == 1
+    assert await store.get(cid("bad")) is None
+    got = await store.get(cid("target"))
+    assert got is not None and got.revoked_by is None
+    assert (await store.counts())["assertions"] == 41
+
+
+async def test_read_cache_never_hides_a_committed_write(store: SqliteStore) -> None:
+    await store.put(rec("c", status_index=5), unaccepted_cap=None)
+    warm = await store.get(cid("c"))
+    assert warm is not None and await store.get(cid("c")) is warm  # served from the cache
+    await store.use_nonce("n", expires_at=T0, now=T0)  # writes that change nothing held
+    assert await store.get(cid("c")) is warm
+    await store.put(revocation("rc", cid("c")), unaccepted_cap=None)
+    after = await store.get(cid("c"))
+    assert after is not None and after.status(T0) == "revoked"
+    await store.erase(ALICE, [cid("c")], now=T0)
+    assert await store.get(cid("c")) is None

@@ -122,6 +122,14 @@ async def test_export_needs_a_fresh_signed_request(client: Client, alice: Party,
 
 
 async def test_erasure_keeps_tombstones(client: Client, alice: Party, bob: Party) -> None:
+    stored: list[str] = []
+    erased_events: list[list[str]] = []
+
+    async def on_erasure(ids: list[str]) -> None:
+        erased_events.append(ids)
+
+    node_of(client).ingestor.subscribe(lambda s: stored.append(s.id))
+    node_of(client).ingestor.subscribe_erasure(on_erasure)
     mine = bob.rating(alice.did)
     held = await (await client.post("/assertions", json=mine)).json()
     theirs = await (await client.post("/assertions", json=alice.rating(bob.did))).json()
@@ -142,6 +150,7 @@ async def test_erasure_keeps_tombstones(client: Client, alice: Party, bob: Party
         "Authorization": signed_request(bob, "POST", path, body)})
     assert response.status == 200, await response.text()
     assert (await response.json())["erased"] == [held["id"]]
+    assert stored == [held["id"], theirs["id"]] and erased_events == [[held["id"]]]
     gone = await client.get(f"/assertions/{quote(held['id'])}")
     assert gone.status == 410 and (await gone.json(content_type=None))["type"].endswith(
         "/erased")

@@ -274,3 +274,29 @@ def test_custom_proof_purpose() -> None:
     doc = sign(rating(), ALICE, created=T0, proof_purpose="authentication")
     assert not verify(doc, now=NOW).ok
     assert verify(doc, now=NOW, proof_purpose="authentication").ok
+
+
+def test_jcs_without_term_checks_takes_no_walk_but_stays_exact() -> None:
+    doc = {"@context": CREDENTIALS_V2_URL, "type": "VerifiableCredential", "issuer": ALICE.did,
+           "credentialSubject": {"id": "did:example:x", "https://example.org/n": 1e-7,
+                                 "https://example.org/\U0001f600": 100.0,
+                                 "https://example.org/\ufb33": 2}}
+    signed = sign(doc, ALICE, suite="eddsa-jcs-2022", created=T0)
+    # the optimistic C-encoder bytes differ from RFC 8785 here: the retry makes it exact
+    report = verify(signed, now=NOW, check_terms_jcs=False)
+    assert report.ok, report.failures
+    assert verify(signed, now=NOW).ok
+    signed["credentialSubject"]["https://example.org/n"] = 2e-7
+    assert names(verify(signed, now=NOW, check_terms_jcs=False)) == ["proof"]
+
+
+def test_jcs_without_term_checks_still_applies_limits_and_contexts() -> None:
+    signed = sign(rating(), ALICE, suite="eddsa-jcs-2022", created=T0)
+    from confiance.protocol.limits import Limits
+
+    report = verify(signed, now=NOW, check_terms_jcs=False, limits=Limits(max_bytes=200))
+    assert names(report) == ["limits"]
+    signed["proof"]["@context"] = ["https://evil.example/v1"]
+    report = verify(signed, now=NOW, check_terms_jcs=False)
+    assert names(report) == ["contexts"]
+    assert verify([1], now=NOW, check_terms_jcs=False).failures[0].name == "document"  # type: ignore[arg-type]

@@ -43,6 +43,11 @@ def test_duplicates_beyond_the_allowance_and_violations_cost() -> None:
     score = PeerScore()
     assert score.record_duplicate(0, 50) is PeerStatus.GOOD
     assert score.record_duplicate(0, 25) is PeerStatus.THROTTLED  # -0.05 * 25**2 = -31
+    busy = PeerScore()  # an honest busy peer: far more new payloads than repeats
+    busy.record_first(0, 1000)
+    assert busy.record_duplicate(0, 400) is PeerStatus.GOOD
+    assert busy.score(0) == pytest.approx(100.0)
+    assert busy.record_duplicate(0, 800) is PeerStatus.DROPPED  # 100 - 0.05 * 150**2
     other = PeerScore()
     assert other.record_violation(0) is PeerStatus.GOOD  # -20: at the threshold, not below
     assert other.record_violation(0) is PeerStatus.THROTTLED  # -80
@@ -76,7 +81,7 @@ def test_scoreboard() -> None:
 
 def test_score_params_and_counts_are_validated() -> None:
     for bad in ({"invalid_weight": 1.0}, {"half_life": 0}, {"throttle_threshold": -200.0},
-                {"first_weight": -1.0}):
+                {"first_weight": -1.0}, {"duplicate_first_ratio": -1.0}):
         with pytest.raises(LocalProtocolError):
             ScoreParams(**bad)  # type: ignore[arg-type]
     with pytest.raises(LocalProtocolError):

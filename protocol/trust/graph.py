@@ -1,0 +1,496 @@
+"""The contextual trust graph: one weighted networkx DiGraph per context, kept current.
+
+Assertions arrive with their content id and a status (``valid``, ``revoked``,
+``rejected-by-subject``, ``expired``, ``superseded``, ``not-yet-valid``); only valid ones put
+a claim on an edge. The graph also applies what it sees itself, so a caller that only feeds
+assertions gets the same answer as one that tracks statuses:
+
+- a Revocation by the target's issuer revokes it; an Acceptance by the target's subject
+  records the subject's decision (the latest one counts; a rejection hides the target);
+- of the assertions sharing a *slot* (same issuer, kind, subject and context, plus the
+  mark for a TrustMark, the audience for a Referral, the mark and source context for a
+  Recognition) only the newest valid one counts, as in the node's store;
+- :meth:`TrustGraph.refresh` applies the clock the caller passes: expiry and start of
+  validity. The graph never reads a clock itself.
+
+Updates are incremental: adding or removing a claim touches one edge and marks the issuer's
+row *dirty*; compiled matrices (``matrix.py``) are rebuilt only when many rows are dirty,
+and otherwise patched row by row at query time.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from ..errors import LocalProtocolError
+from ..model import (
+    Acceptance,
+    Assertion,
+    Recognition,
+    Referral,
+    Revocation,
+    TrustMark,
+)
+from .conversion import (
+    Claim,
+    Reader,
+    Resolution,
+    WeightFunction,
+    base_weight,
+    claim_from_assertion,
+    compile_readers,
+    make_weight,
+    resolve_claims,
+)
+from .policy import DEFAULT_POLICY, TrustPolicy
+
+__all__ = ["STATUSES", "EvaluatorView", "TrustGraph"]
+
+STATUSES = ("valid", "revoked", "rejected-by-subject", "expired", "superseded",
+            "not-yet-valid")
+_EXTERNAL = frozenset(STATUSES) - {"superseded"}
+
+
+@dataclass(eq=False)
+class _Record:
+    assertion: Assertion
+    claim: Claim | None
+    status: str
+    slot: tuple[Any, ...] | None
+    revoked: bool = False
+    decision: tuple[float, str, bool] | None = None  # (time, acceptance id, accepted)
+    active: bool = False
+
+    def effective(self) -> str:
+        if self.revoked:
+            return "revoked"
+        if self.decision is not None and not self.decision[2]:
+            return "rejected-by-subject"
+        return self.status
+
+
+def _slot(assertion: Assertion) -> tuple[Any, ...] | None:
+    if isinstance(assertion, Revocation | Acceptance):
+        return None
+    extra: tuple[Any, ...] = ()
+    if isinstance(assertion, TrustMark):
+        extra = (assertion.mark,)
+    elif isinstance(assertion, Referral):
+        extra = (assertion.audience,)
+    elif isinstance(assertion, Recognition):
+        extra = (assertion.mark, assertion.source_context)
+    return (assertion.issuer, assertion.kind, assertion.about, assertion.context, *extra)
+
+
+@dataclass
+class _Context:
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    version: int = 0
+    dirty: set[str] = field(default_factory=set)
+    compiled: Any = None  # matrix.Compiled, kept untyped here to avoid an import cycle
+
+
+class TrustGraph:
+    """Valid assertions as contextual weighted digraphs; see the module docstring.
+
+    Parameters
+    ----------
+    policy:
+        Weights of structural edges and the other figures of :class:`TrustPolicy`.
+    """
+
+    def __init__(self, policy: TrustPolicy = DEFAULT_POLICY) -> None:
+        self.policy = policy
+        self._records: dict[str, _Record] = {}
+        self._contexts: dict[str, _Context] = {}
+        self._slots: dict[tuple[Any, ...], set[str]] = {}
+        self._recognitions: dict[tuple[str, str], dict[str, Claim]] = {}
+        self._referrals: dict[tuple[str, str, str], dict[str, Claim]] = {}
+        self._imports: dict[tuple[str, str], dict[str, int]] = {}
+        self._waiting: dict[str, list[tuple[str, Assertion]]] = {}
+        self._expiry: list[tuple[float, str]] = []
+        self._start: list[tuple[float, str]] = []
+        self._bulk_edges = 0
+
+    # ----------------------------------------------------------------- feeding
+    def add(self, assertion_id: str, assertion: Assertion, status: str = "valid") -> bool:
+        """Take one assertion with its content id and status; ``True`` if the graph changed.
+
+        Adding an id again only updates its status. Revocations and Acceptances apply to
+        their target (now, or when it arrives).
+        """
+        if status not in _EXTERNAL:
+            raise LocalProtocolError(f"unknown status {status!r}; expected one of "
+                                     f"{', '.join(sorted(_EXTERNAL))}")
+        if assertion_id in self._records:
+            return self.set_status(assertion_id, status)
+        if isinstance(assertion, Revocation | Acceptance):
+            changed = False
+            if status == "valid":
+                changed = self._apply_to_target(assertion_id, assertion)
+            self._records[assertion_id] = _Record(assertion=assertion, claim=None,
+                                                  status=status, slot=None)
+            return changed
+        claim = claim_from_assertion(assertion_id, assertion, self.policy)
+        record = _Record(assertion=assertion, claim=claim, status=status,
+                         slot=_slot(assertion))
+        self._records[assertion_id] = record
+        if assertion.valid_until is not None:
+            heapq.heappush(self._expiry, (assertion.valid_until.timestamp(), assertion_id))
+        if status == "not-yet-valid":
+            heapq.heappush(self._start, (assertion.valid_from.timestamp(), assertion_id))
+        for kind, other in self._waiting.pop(assertion_id, []):
+            self._apply_decision(record, kind, other)
+        if record.slot is not None:
+            self._slots.setdefault(record.slot, set()).add(assertion_id)
+            return self._refresh_slot(record.slot)
+        return self._set_active(record, record.effective() == "valid")
+
+    def add_all(self, items: Iterable[tuple[str, Assertion, str]]) -> int:
+        """Add ``(id, assertion, status)`` triples; the number that changed the graph."""
+        return sum(1 for i, a, s in items if self.add(i, a, s))
+
+    def set_status(self, assertion_id: str, status: str) -> bool:
+        """Change the status the caller knows (revoked, expired...); ``True`` if it mattered."""
+        if status not in _EXTERNAL:
+            raise LocalProtocolError(f"unknown status {status!r}")
+        record = self._records.get(assertion_id)
+        if record is None or record.status == status:
+            return False
+        record.status = status
+        if status == "not-yet-valid":
+            heapq.heappush(self._start, (record.assertion.valid_from.timestamp(), assertion_id))
+        return self._reconsider(record)
+
+    def remove(self, assertion_id: str) -> bool:
+        """Forget an assertion entirely (erasure at its issuer's request)."""
+        record = self._records.pop(assertion_id, None)
+        if record is None:
+            return False
+        changed = self._set_active(record, False)
+        if record.slot is not None:
+            ids = self._slots.get(record.slot, set())
+            ids.discard(assertion_id)
+            if not ids:
+                self._slots.pop(record.slot, None)
+            else:
+                changed = self._refresh_slot(record.slot) or changed
+        return changed
+
+    def refresh(self, now: datetime) -> list[str]:
+        """Apply the clock: expire what ended, start what began; the ids whose status changed."""
+        ts = now.timestamp()
+        changed: list[str] = []
+        while self._expiry and self._expiry[0][0] <= ts:
+            _, aid = heapq.heappop(self._expiry)
+            record = self._records.get(aid)
+            if record is not None and record.status in ("valid", "not-yet-valid"):
+                record.status = "expired"
+                self._reconsider(record)
+                changed.append(aid)
+        while self._start and self._start[0][0] <= ts:
+            _, aid = heapq.heappop(self._start)
+            record = self._records.get(aid)
+            if record is not None and record.status == "not-yet-valid":
+                record.status = "valid"
+                self._reconsider(record)
+                changed.append(aid)
+        return changed
+
+    def add_claims(self, claims: Iterable[Claim]) -> int:
+        """Bulk path for external edge lists: link claims directly, without assertion records.
+
+        Such claims cannot be revoked or re-statused by id; later claims on the same edge win
+        by ``time``. Returns the number of claims linked (self-loops are skipped).
+        """
+        count = 0
+        for claim in claims:
+            if claim.issuer == claim.subject:
+                continue
+            self._link(claim.context, claim)
+            count += 1
+        self._bulk_edges += count
+        return count
+
+    # ------------------------------------------------------------------ status
+    def status(self, assertion_id: str) -> str | None:
+        """The effective status of an assertion held here (``None`` if unknown)."""
+        record = self._records.get(assertion_id)
+        if record is None:
+            return None
+        if record.effective() == "valid" and record.claim is not None and not record.active:
+            return "superseded"
+        return record.effective()
+
+    def _apply_to_target(self, aid: str, assertion: Revocation | Acceptance) -> bool:
+        kind = "revoke" if isinstance(assertion, Revocation) else "decide"
+        target = self._records.get(assertion.target)
+        if target is None:
+            self._waiting.setdefault(assertion.target, []).append((kind, assertion))
+            return False
+        return self._apply_decision(target, kind, assertion, aid)
+
+    def _apply_decision(self, target: _Record, kind: str, other: Assertion,
+                        aid: str = "") -> bool:
+        if kind == "revoke":
+            if other.issuer != target.assertion.issuer:
+                return False  # only the issuer revokes (the node refuses the rest)
+            target.revoked = True
+        else:
+            if not isinstance(other, Acceptance) or other.issuer != target.assertion.about:
+                return False
+            decision = (other.valid_from.timestamp(), aid, other.accepted)
+            if target.decision is not None and target.decision >= decision:
+                return False
+            target.decision = decision
+        return self._reconsider(target)
+
+    def _reconsider(self, record: _Record) -> bool:
+        if record.claim is None:
+            return False
+        if record.slot is not None:
+            return self._refresh_slot(record.slot)
+        return self._set_active(record, record.effective() == "valid")
+
+    def _refresh_slot(self, slot: tuple[Any, ...]) -> bool:
+        best: tuple[float, str] | None = None
+        for aid in self._slots.get(slot, ()):
+            rec = self._records[aid]
+            if rec.effective() == "valid":
+                key = (rec.assertion.valid_from.timestamp(), aid)
+                if best is None or key > best:
+                    best = key
+        changed = False
+        for aid in self._slots.get(slot, ()):
+            rec = self._records[aid]
+            changed = self._set_active(rec, best is not None and aid == best[1]) or changed
+        return changed
+
+    def _set_active(self, record: _Record, active: bool) -> bool:
+        if record.claim is None or record.active == active:
+            return False
+        record.active = active
+        if active:
+            self._link(record.claim.context, record.claim)
+        else:
+            self._unlink(record.claim.context, record.claim)
+        return True
+
+    # ----------------------------------------------------------------- linking
+    def _ctx(self, context: str) -> _Context:
+        ctx = self._contexts.get(context)
+        if ctx is None:
+            ctx = self._contexts[context] = _Context()
+        return ctx
+
+    def _link(self, context: str, claim: Claim, *, imported: bool = False) -> None:
+        if claim.issuer == claim.subject:
+            return
+        self._put_edge(context, claim)
+        if imported:
+            return
+        if claim.kind == "Recognition":
+            self._recognitions.setdefault((context, claim.issuer), {})[claim.id] = claim
+            source = claim.reads_context
+            if source is not None and source != context:
+                refs = self._imports.setdefault((claim.subject, source), {})
+                refs[context] = refs.get(context, 0) + 1
+                if refs[context] == 1:
+                    for other in self._claims_of(claim.subject, source):
+                        self._put_edge(context, other)
+        elif claim.kind == "Referral" and claim.audience is not None:
+            key = (context, claim.audience, claim.issuer)
+            self._referrals.setdefault(key, {})[claim.id] = claim
+        for target in self._imports.get((claim.issuer, context), {}):
+            self._put_edge(target, claim)
+
+    def _unlink(self, context: str, claim: Claim) -> None:
+        if claim.issuer == claim.subject:
+            return
+        self._drop_edge(context, claim)
+        if claim.kind == "Recognition":
+            recs = self._recognitions.get((context, claim.issuer), {})
+            recs.pop(claim.id, None)
+            if not recs:
+                self._recognitions.pop((context, claim.issuer), None)
+            source = claim.reads_context
+            if source is not None and source != context:
+                refs = self._imports.get((claim.subject, source), {})
+                refs[context] = refs.get(context, 1) - 1
+                if refs[context] <= 0:
+                    refs.pop(context, None)
+                    if not refs:
+                        self._imports.pop((claim.subject, source), None)
+                    for other in self._claims_of(claim.subject, source):
+                        self._drop_edge(context, other)
+        elif claim.kind == "Referral" and claim.audience is not None:
+            key = (context, claim.audience, claim.issuer)
+            refs_ = self._referrals.get(key, {})
+            refs_.pop(claim.id, None)
+            if not refs_:
+                self._referrals.pop(key, None)
+        for target in self._imports.get((claim.issuer, context), {}):
+            self._drop_edge(target, claim)
+
+    def _claims_of(self, issuer: str, context: str) -> list[Claim]:
+        ctx = self._contexts.get(context)
+        if ctx is None or issuer not in ctx.graph:
+            return []
+        return [c for data in ctx.graph.succ[issuer].values() for c in data["claims"]
+                if c.context == context and c.issuer == issuer]
+
+    def _put_edge(self, context: str, claim: Claim) -> None:
+        ctx = self._ctx(context)
+        g = ctx.graph
+        u, v = claim.issuer, claim.subject
+        nbrs = g.succ.get(u)
+        data = nbrs.get(v) if nbrs is not None else None
+        if data is None:
+            claims: tuple[Claim, ...] = (claim,)
+            g.add_edge(u, v, claims=claims, w=base_weight(claims, context))
+        else:
+            if any(c.id == claim.id for c in data["claims"]):
+                return
+            data["claims"] = (*data["claims"], claim)
+            data["w"] = base_weight(data["claims"], context)
+        ctx.version += 1
+        if ctx.compiled is not None:
+            ctx.dirty.add(u)
+
+    def _drop_edge(self, context: str, claim: Claim) -> None:
+        ctx = self._contexts.get(context)
+        if ctx is None:
+            return
+        g = ctx.graph
+        u, v = claim.issuer, claim.subject
+        data = g.succ.get(u, {}).get(v)
+        if data is None:
+            return
+        claims = tuple(c for c in data["claims"] if c.id != claim.id)
+        if len(claims) == len(data["claims"]):
+            return
+        if claims:
+            data["claims"] = claims
+            data["w"] = base_weight(claims, context)
+        else:
+            g.remove_edge(u, v)
+        ctx.version += 1
+        if ctx.compiled is not None:
+            ctx.dirty.add(u)
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def contexts(self) -> tuple[str, ...]:
+        """The contexts that hold at least one edge, sorted."""
+        return tuple(sorted(k for k, c in self._contexts.items()
+                            if c.graph.number_of_edges()))
+
+    def graph(self, context: str) -> nx.DiGraph:
+        """The context's digraph (edge data: ``claims`` and base weight ``w``). Read only."""
+        ctx = self._contexts.get(context)
+        return ctx.graph if ctx is not None else nx.DiGraph()
+
+    def version(self, context: str) -> int:
+        """A counter that changes whenever the context's graph changes."""
+        ctx = self._contexts.get(context)
+        return ctx.version if ctx is not None else 0
+
+    def context_state(self, context: str) -> _Context:
+        """The mutable state of one context, for ``matrix.py`` (not part of the public API)."""
+        return self._ctx(context)
+
+    def recognitions(self, context: str, recogniser: str) -> tuple[Claim, ...]:
+        """The active Recognition claims ``recogniser`` holds in ``context``."""
+        return tuple(self._recognitions.get((context, recogniser), {}).values())
+
+    def referrals(self, context: str, audience: str, referrer: str) -> tuple[Claim, ...]:
+        """Active Referrals by ``referrer`` addressed to ``audience`` in ``context``."""
+        return tuple(self._referrals.get((context, audience, referrer), {}).values())
+
+    def view(self, evaluator: str, context: str) -> EvaluatorView:
+        """How ``evaluator`` sees ``context``: base weights with its own Recognitions applied."""
+        readers = compile_readers(self.recognitions(context, evaluator))
+        return EvaluatorView(self, evaluator, context, readers)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for logs and benchmarks."""
+        return {
+            "assertions": len(self._records),
+            "bulk_edges": self._bulk_edges,
+            "contexts": {k: {"nodes": c.graph.number_of_nodes(),
+                             "edges": c.graph.number_of_edges(), "version": c.version}
+                         for k, c in sorted(self._contexts.items())},
+        }
+
+
+class EvaluatorView:
+    """One evaluator's reading of one context (cheap to build; built per query).
+
+    ``weight`` is the networkx weight callable (``None`` hides an edge); ``successors`` and
+    ``predecessors`` iterate readable edges with their weights; ``resolve`` says which
+    claim decided an edge, for explanations.
+    """
+
+    def __init__(self, graph: TrustGraph, evaluator: str, context: str,
+                 readers: dict[str, tuple[Reader, ...]]) -> None:
+        self.trust_graph = graph
+        self.evaluator = evaluator
+        self.context = context
+        self.readers = readers
+        self.policy = graph.policy
+        self.graph = graph.graph(context)
+        self.weight: WeightFunction = make_weight(context, evaluator, readers, graph.policy)
+        self.special = frozenset(readers) | {evaluator}
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.graph
+
+    def successors(self, node: str) -> Iterator[tuple[str, float]]:
+        """``(v, w)`` for every edge out of ``node`` this evaluator can read."""
+        nbrs = self.graph.succ.get(node)
+        if not nbrs:
+            return
+        if node in self.special:
+            weight = self.weight
+            for v, data in nbrs.items():
+                w = weight(node, v, data)
+                if w is not None:
+                    yield v, w
+        else:
+            for v, data in nbrs.items():
+                w = data["w"]
+                if w is not None:
+                    yield v, w
+
+    def predecessors(self, node: str) -> Iterator[tuple[str, float]]:
+        """``(u, w)`` for every readable edge into ``node``."""
+        preds = self.graph.pred.get(node)
+        if not preds:
+            return
+        weight = self.weight
+        for u, data in preds.items():
+            w = weight(u, node, data)
+            if w is not None:
+                yield u, w
+
+    def edge_weight(self, u: str, v: str) -> float | None:
+        data = self.graph.succ.get(u, {}).get(v)
+        return None if data is None else self.weight(u, v, data)
+
+    def resolve(self, u: str, v: str) -> Resolution | None:
+        """The claim (and reader) that decides the edge ``u -> v`` for this evaluator."""
+        data = self.graph.succ.get(u, {}).get(v)
+        if data is None:
+            return None
+        return resolve_claims(data["claims"], self.context, evaluator=self.evaluator,
+                              readers=self.readers, policy=self.policy)
+
+    def claims(self, u: str, v: str) -> tuple[Claim, ...]:
+        data = self.graph.succ.get(u, {}).get(v)
+        return () if data is None else tuple(data["claims"])
