@@ -10,7 +10,7 @@ the work, anything above a few hard caps. This module holds those caps.
 The defaults are generous for Confiance assertions (a typical Rating is about 700 bytes,
 depth 4, 2 blank nodes, 15 quads) and for the W3C test vectors, and small enough that the
 worst accepted document is processed in milliseconds. They are documented in
-``specs/signing.md`` ("Limits"); a node may pass its own :class:`Limits`.
+``specs/protocol.md`` (B.4 "Limits"); a node may pass its own :class:`Limits`.
 """
 
 from __future__ import annotations

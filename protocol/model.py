@@ -6,7 +6,7 @@ Every assertion is a W3C Verifiable Credential 2.0 whose ``type`` is
 *context of trust* (``trustContext``): trust is contextual, a good seller is not a good
 wiki editor.
 
-The six kinds (``specs/vocabulary.md`` gives one complete example of each and every term):
+The six kinds (``specs/protocol.md`` Part A gives one complete example of each and every term):
 
 ============  ==================================  ==========================================
 Kind          credentialSubject.id                what it says

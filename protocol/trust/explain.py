@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -160,4 +159,4 @@ def confidence(paths: Iterable[TrustPath]) -> float:
     miss = 1.0
     for p in paths:
         miss *= 1.0 - min(1.0, max(0.0, p.strength))
-    return 0.0 if math.isclose(miss, 1.0) else 1.0 - miss
+    return 1.0 - miss

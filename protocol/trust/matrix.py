@@ -82,12 +82,18 @@ def compile_context(graph: TrustGraph, context: str) -> Compiled:
                     transition_t=transition_t, keep_template=np.ones(n))
 
 
-def compiled(graph: TrustGraph, context: str) -> tuple[Compiled, frozenset[str]]:
-    """The context's compiled matrices and the rows changed since, recompiling when needed."""
+def compiled(graph: TrustGraph, context: str, *, fresh: bool = False
+             ) -> tuple[Compiled, frozenset[str]]:
+    """The context's compiled matrices and the rows changed since, recompiling when needed.
+
+    ``fresh`` recompiles whenever anything changed (for computations that read the base
+    matrix whole, such as fairness).
+    """
     state = graph.context_state(context)
     comp: Compiled | None = state.compiled
     n = comp.n if comp is not None else 0
-    if comp is None or len(state.dirty) > max(256, n // 64):
+    stale = comp is not None and comp.version != state.version
+    if comp is None or len(state.dirty) > max(256, n // 64) or (fresh and stale):
         comp = compile_context(graph, context)
         state.compiled = comp
         state.dirty = set()

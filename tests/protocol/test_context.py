@@ -220,7 +220,7 @@ def test_order_sensitive_data_is_not_a_plain_array() -> None:
 
 
 def _spec_json_blocks() -> list[str]:
-    text = (ROOT / "specs" / "vocabulary.md").read_text(encoding="utf-8")
+    text = (ROOT / "specs" / "protocol.md").read_text(encoding="utf-8")
     return [block.split("```", 1)[0] for block in text.split("```json\n")[1:]]
 
 
