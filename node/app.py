@@ -25,6 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from aiohttp import web
+
 from confiance.protocol.contexts import DocumentLoader, default_loader
 from confiance.protocol.limits import DEFAULT_LIMITS
 

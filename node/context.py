@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
+
 from confiance.protocol.contexts import DocumentLoader
 from confiance.protocol.limits import Limits
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import tomli_w
+
 from confiance.protocol.errors import MalformedDocument
 
 from .config import CONFIG_FILE, NodeConfig, config_to_toml

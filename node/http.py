@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.canonical import parse_json
 from confiance.protocol.errors import DocumentTooLarge, MalformedDocument
 from confiance.protocol.limits import Limits

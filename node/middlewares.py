@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.errors import PROBLEM_BASE, ConfianceError
 
 from .problems import RateLimited, Unauthorized

@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+
 from confiance.protocol.errors import (
     ConfianceError,
     GossipError,

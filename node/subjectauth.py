@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.canonical import parse_json
 from confiance.protocol.contexts import DocumentLoader
 from confiance.protocol.errors import ConfianceError

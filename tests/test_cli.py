@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from confiance.node.cli import main
 
 CREATED = "2023-02-24T23:36:38Z"

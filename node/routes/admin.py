@@ -20,6 +20,7 @@ import hmac
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.assertions import SignedAssertion
 from confiance.protocol.ids import assertion_id
 from confiance.protocol.model import (

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.errors import SchemaError
 from confiance.protocol.model import KINDS, parse_datetime
 

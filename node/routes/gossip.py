@@ -22,6 +22,7 @@ import dataclasses
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.errors import DocumentTooLarge, MalformedDocument
 
 from ..http import json_bytes_response, json_response, read_json_body

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.errors import SchemaError
 from confiance.protocol.limits import Limits
 from confiance.protocol.model import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+
 from confiance.protocol.model import CONFIANCE_CONTEXT_URL, KINDS
 
 from ..context import NODE, Node

@@ -1,1 +1,92 @@
-"""Transitive trust over contextual graphs."""
+"""Transitive trust over contextual graphs: feed assertions, ask ``trust(...)``, get reasons.
+
+The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
+
+- :class:`TrustEngine` (``engine.py``): ``add(id, assertion, status)``, ``set_status``,
+  ``remove``, ``refresh(now)``; ``trust(source, target, context, algorithm)`` ->
+  :class:`TrustResult` (score on the evaluator's scale, confidence, distrust, referral
+  penalty, strongest paths with each hop's assertion id and rule); ``rank(...)``;
+- :class:`TrustGraph` and :class:`EvaluatorView` (``graph.py``): the contextual digraphs;
+- the algorithms on plain callables: :func:`moletrust`, :func:`tidaltrust`,
+  :func:`pagerank_reference`, :func:`pagerank_sparse`, :func:`advogato_admission`,
+  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`;
+- :func:`load_edge_list` and :class:`EdgeListParser` (``edgelist.py``) for SNAP-style
+  signed edge lists.
+
+``specs/trust.md`` is the normative description.
+"""
+
+from .accountability import Penalty, ReferralOutcome, referral_penalty
+from .advogato import AdvogatoResult, advogato_admission, sybil_bound
+from .conversion import Claim, Reader, Resolution, from_unit, make_weight, to_unit
+from .edgelist import (
+    DEFAULT_EDGE_LIMITS,
+    DEFAULT_RATING_RULE,
+    DEFAULT_SIGN_RULE,
+    Edge,
+    EdgeListLimits,
+    EdgeListParser,
+    LoadReport,
+    load_edge_list,
+)
+from .engine import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHMS,
+    RankEntry,
+    RankResult,
+    TrustEngine,
+    TrustResult,
+)
+from .explain import Hop, TrustPath
+from .fairness import FairnessResult, fairness_goodness
+from .graph import STATUSES, EvaluatorView, TrustGraph
+from .negative import Distrust, distrust
+from .pagerank import PageRankResult, pagerank_reference, pagerank_sparse
+from .pathtrust import moletrust, tidaltrust
+from .policy import ADVOGATO_CAPACITIES, DEFAULT_POLICY, TrustPolicy
+
+__all__ = [
+    "ADVOGATO_CAPACITIES",
+    "ALGORITHMS",
+    "DEFAULT_ALGORITHMS",
+    "DEFAULT_EDGE_LIMITS",
+    "DEFAULT_POLICY",
+    "DEFAULT_RATING_RULE",
+    "DEFAULT_SIGN_RULE",
+    "STATUSES",
+    "AdvogatoResult",
+    "Claim",
+    "Distrust",
+    "Edge",
+    "EdgeListLimits",
+    "EdgeListParser",
+    "EvaluatorView",
+    "FairnessResult",
+    "Hop",
+    "LoadReport",
+    "PageRankResult",
+    "Penalty",
+    "RankEntry",
+    "RankResult",
+    "Reader",
+    "ReferralOutcome",
+    "Resolution",
+    "TrustEngine",
+    "TrustGraph",
+    "TrustPath",
+    "TrustPolicy",
+    "TrustResult",
+    "advogato_admission",
+    "distrust",
+    "fairness_goodness",
+    "from_unit",
+    "load_edge_list",
+    "make_weight",
+    "moletrust",
+    "pagerank_reference",
+    "pagerank_sparse",
+    "referral_penalty",
+    "sybil_bound",
+    "tidaltrust",
+    "to_unit",
+]

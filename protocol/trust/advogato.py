@@ -8,10 +8,11 @@ Construction (advogato.org/trust-metric.html):
 
 1. a virtual seed node has an edge to each seed; every node gets a *capacity* by its BFS
    distance from the virtual seed: ``capacities[d]`` (800, 200, 200, 50, 12, 4, 2, 1 by
-   default: the virtual seed 800, the seeds 200, ...), 1 beyond the list;
+   default: the virtual seed 800, the seeds 200, ...), 1 beyond the list. A single seed
+   (a node evaluating from itself) is the root itself, at distance 0 with capacity 800;
 2. each node ``x`` is split into ``x-`` and ``x+``: an edge ``x- -> x+`` of capacity
    ``c(x) - 1`` and an edge ``x- -> sink`` of capacity 1; each certificate ``x -> y``
-   becomes ``x+ -> y-`` of unbounded capacity; the virtual seed sends at most
+   becomes ``x+ -> y-`` of unbounded capacity; the virtual seed passes at most
    ``capacities[0]``;
 3. a maximum integral flow from the virtual seed to the sink; ``x`` is accepted when its
    edge ``x- -> sink`` carries a unit.
@@ -33,14 +34,15 @@ References
 
 Examples
 --------
-The seed (capacity 4) accepts itself and passes 3 units on; ``a`` and ``b`` (capacity 2)
-each accept themselves and may pass one unit to ``c``:
+A single seed is the root (capacity 5): it accepts itself and passes 4 units on; ``a``
+and ``b`` (capacity 4) accept themselves and pass to ``c`` (capacity 2); at level 0.8 the
+0.6 certificates of ``c`` do not count:
 
 >>> g = {"seed": [("a", 1.0), ("b", 1.0)], "a": [("c", 0.6)], "b": [("c", 0.6)]}
->>> res = advogato(lambda u: g.get(u, []), ["seed"], capacities=(5, 4, 2, 1))
+>>> res = advogato_admission(lambda u: g.get(u, []), ["seed"], capacities=(5, 4, 2, 1))
 >>> sorted(res.accepted), res.capacity["c"], res.flow
-(['a', 'b', 'c', 'seed'], 1, 4)
->>> sorted(advogato(lambda u: g.get(u, []), ["seed"], level=0.8,
+(['a', 'b', 'c', 'seed'], 2, 4)
+>>> sorted(advogato_admission(lambda u: g.get(u, []), ["seed"], level=0.8,
 ...                 capacities=(5, 4, 2, 1)).accepted)
 ['a', 'b', 'seed']
 """
@@ -57,7 +59,7 @@ from networkx.algorithms.flow import preflow_push
 from ..errors import LocalProtocolError
 from .policy import ADVOGATO_CAPACITIES
 
-__all__ = ["AdvogatoResult", "advogato", "sybil_bound"]
+__all__ = ["AdvogatoResult", "advogato_admission", "sybil_bound"]
 
 N = TypeVar("N", bound=Hashable)
 
@@ -79,7 +81,7 @@ def _capacity(capacities: Sequence[int], distance: int) -> int:
     return capacities[distance] if distance < len(capacities) else 1
 
 
-def advogato(successors: Callable[[N], Iterable[tuple[N, float]]], seeds: Iterable[N], *,
+def advogato_admission(successors: Callable[[N], Iterable[tuple[N, float]]], seeds: Iterable[N], *,
              level: float = 0.0, capacities: Sequence[int] = ADVOGATO_CAPACITIES
              ) -> AdvogatoResult[N]:
     """Run the Advogato metric from ``seeds``; see the module docstring.
@@ -100,12 +102,16 @@ def advogato(successors: Callable[[N], Iterable[tuple[N, float]]], seeds: Iterab
         raise LocalProtocolError("the Advogato metric needs at least one seed")
     if not capacities or any(c < 1 for c in capacities):
         raise LocalProtocolError("capacities must be positive integers")
-    distance: dict[N, int] = dict.fromkeys(seed_list, 1)
+    root = len(seed_list) == 1  # a single seed is the root itself
+    start = 0 if root else 1
+    distance: dict[N, int] = dict.fromkeys(seed_list, start)
     edges: list[tuple[N, N]] = []
     frontier = seed_list
-    while frontier:  # BFS from the virtual seed over the edges at this level
+    while frontier:  # BFS over the edges at this level, as far as flow can go
         nxt: list[N] = []
         for u in frontier:
+            if _capacity(capacities, distance[u]) <= 1:
+                continue  # passes nothing on: what lies beyond gets no flow
             for v, w in successors(u):
                 if w <= 0 or w < level or v == u:
                     continue
@@ -116,9 +122,12 @@ def advogato(successors: Callable[[N], Iterable[tuple[N, float]]], seeds: Iterab
         frontier = nxt
     capacity = {x: _capacity(capacities, d) for x, d in distance.items()}
     net: nx.DiGraph = nx.DiGraph()
-    net.add_edge(_SUPER, ("seed",), capacity=capacities[0])
-    for s in seed_list:
-        net.add_edge(("seed",), ("in", s))
+    if root:
+        net.add_edge(_SUPER, ("in", seed_list[0]))
+    else:
+        net.add_edge(_SUPER, ("seed",), capacity=capacities[0])
+        for s in seed_list:
+            net.add_edge(("seed",), ("in", s))
     for x, c in capacity.items():
         net.add_edge(("in", x), _SINK, capacity=1)
         if c > 1:
@@ -130,7 +139,7 @@ def advogato(successors: Callable[[N], Iterable[tuple[N, float]]], seeds: Iterab
     accepted = frozenset(x for x in capacity
                          if flows[("in", x)].get(_SINK, 0) >= 1 - 1e-9)
     return AdvogatoResult(accepted=accepted, capacity=capacity, distance=distance,
-                          flow=int(round(flow_value)))
+                          flow=round(flow_value))
 
 
 def sybil_bound(result: AdvogatoResult[Any], attack_edges: Iterable[tuple[Any, Any]]) -> int:

@@ -54,7 +54,7 @@ __all__ = ["STATUSES", "EvaluatorView", "TrustGraph"]
 
 STATUSES = ("valid", "revoked", "rejected-by-subject", "expired", "superseded",
             "not-yet-valid")
-_EXTERNAL = frozenset(STATUSES) - {"superseded"}
+_EXTERNAL = frozenset(STATUSES)
 
 
 @dataclass(eq=False)

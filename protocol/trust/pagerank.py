@@ -245,8 +245,8 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
         ``x`` within ``tol`` (L1) of the exact fixed point of ``F``.
     """
     _check(damping, tol)
-    op: TransitionOperator = operator if hasattr(operator, "apply") else \
-        _MatrixOperator(operator)  # type: ignore[arg-type]
+    op: TransitionOperator = operator if not isinstance(operator, sp.csr_array | sp.csr_matrix) \
+        else _MatrixOperator(operator)
     n = op.n
     if isinstance(seeds, np.ndarray):
         p = np.asarray(seeds, dtype=np.float64)

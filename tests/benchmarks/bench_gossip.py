@@ -52,9 +52,10 @@ def _settings() -> Any:
 
 async def _worker_main(conn: Connection, indices: list[int], ports: list[int], root: str,
                        edges: list[tuple[int, int]]) -> None:
+    from gossipnet import LiveNode
+
     from confiance.node.peers import current_origin
     from confiance.protocol.ids import parse_assertion_id
-    from gossipnet import LiveNode
 
     settings = _settings()
     nodes = {i: LiveNode(Path(root) / f"n{i}", ports[i], settings) for i in indices}
@@ -126,9 +127,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
 
-    from confiance.protocol.ids import digest_of
     from gossipnet import free_ports
     from nodehelpers import Party
+
+    from confiance.protocol.ids import digest_of
 
     rng = random.Random(args.seed)
     n = args.nodes

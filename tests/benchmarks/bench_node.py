@@ -37,6 +37,7 @@ from statistics import median
 from typing import Any
 
 import aiohttp
+
 from confiance.protocol.assertions import issue
 from confiance.protocol.keys import KeyPair
 from confiance.protocol.model import Rating, Scale

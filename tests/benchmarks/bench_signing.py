@@ -25,12 +25,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from confiance.protocol.contexts import DocumentLoader, default_loader
 from confiance.protocol.keys import KeyPair
 from confiance.protocol.model import Rating, Scale, to_credential
 from confiance.protocol.shapes import SLOW
 from confiance.protocol.signing import sign, verify
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from nodehelpers import GENEROUS, PUBLIC_URL, Factory, Party, now
+
 from confiance.node.app import create_app
 from confiance.node.config import NodeConfig
 from confiance.node.datadir import initialise_data_dir
-from nodehelpers import GENEROUS, PUBLIC_URL, Factory, Party, now
 
 
 @pytest.fixture

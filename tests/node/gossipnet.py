@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
 from confiance.node.app import create_app
 from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.context import NODE, Node

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+
 from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.context import NODE, Node
 from confiance.protocol.assertions import issue

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from nodehelpers import NODE_DID, Party, admin_headers, node_of, now, quote
+
 from confiance.node.statuslist import decode_bits
 from confiance.protocol.assertions import verify_assertion
 from confiance.protocol.keys import KeyPair
 from confiance.protocol.model import Rating, Scale, to_credential
 from confiance.protocol.signing import verify
-from nodehelpers import NODE_DID, Party, admin_headers, node_of, now, quote
 
 Client = TestClient[Any, Any]
 MARK = {"kind": "TrustMark", "credentialSubject": {

@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from confiance.protocol.ids import assertion_id
 from nodehelpers import Party, now, quote
+
+from confiance.protocol.ids import assertion_id
 
 Client = TestClient[Any, Any]
 LD = {"Content-Type": "application/ld+json"}

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from nodehelpers import Factory, Party, admin_headers, node_of, quote, with_rates
+
 from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.middlewares import PROBLEM_JSON
-from nodehelpers import Factory, Party, admin_headers, node_of, quote, with_rates
 
 Client = TestClient[Any, Any]
 PROBLEMS = "https://w3id.org/confiance/problems/"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from confiance.node.config import NodeConfig, RateLimit, default_data_dir, load_config
 from confiance.node.datadir import initialise_data_dir, is_initialised
 from confiance.node.identity import did_web_for

@@ -16,9 +16,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from confiance.protocol.assertions import verify_assertion
-from confiance.protocol.gossip import Ack, Hello, Push, encode_message, parse_message
-from confiance.protocol.ids import digest_of
 from gossipnet import (
     LiveNode,
     free_ports,
@@ -29,6 +26,10 @@ from gossipnet import (
     wait_until,
 )
 from nodehelpers import Party, now
+
+from confiance.protocol.assertions import verify_assertion
+from confiance.protocol.gossip import Ack, Hello, Push, encode_message, parse_message
+from confiance.protocol.ids import digest_of
 
 N = 8
 EDGES = sparse_edges(N, extra=[(0, 4), (2, 6)])

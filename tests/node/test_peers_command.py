@@ -9,13 +9,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from gossipnet import LiveNode, free_ports, peer, wait_until
+from nodehelpers import Party
+
 from confiance.node.cli import main
 from confiance.node.config import NodeConfig
 from confiance.node.datadir import initialise_data_dir
 from confiance.protocol.gossip import Hello, Ihave, encode_message, parse_message
 from confiance.protocol.ids import digest_of
-from gossipnet import LiveNode, free_ports, peer, wait_until
-from nodehelpers import Party
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

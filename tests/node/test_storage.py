@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from confiance.node.problems import (
     AcceptanceNotBySubject,
     Erased,

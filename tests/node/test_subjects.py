@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from nodehelpers import NODE_DID, Factory, Party, admin_headers, node_of, now, quote
+
 from confiance.node.config import NodeConfig
 from confiance.node.subjectauth import make_subject_request
 from confiance.protocol.signing import verify
-from nodehelpers import NODE_DID, Factory, Party, admin_headers, node_of, now, quote
 
 Client = TestClient[Any, Any]
 

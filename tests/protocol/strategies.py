@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import strategies as st
+
 from confiance.protocol.ids import id_from_digest
 from confiance.protocol.keys import KeyPair
 from confiance.protocol.model import (
@@ -18,7 +20,6 @@ from confiance.protocol.model import (
     TrustMark,
 )
 from confiance.protocol.rules import CategoricalRule, LinearRule, ThresholdRule
-from hypothesis import strategies as st
 
 #: issuers with their keys (seeds fixed so failures reproduce)
 KEYS = [KeyPair.generate(bytes([n]) * 32) for n in (1, 2, 3)]

@@ -11,6 +11,11 @@ from typing import Any
 import pytest
 import rfc8785
 import strategies  # tests/protocol on sys.path
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyld import jsonld
+from pyld.canon import URDNA2015
+
 from confiance.protocol import rdfc
 from confiance.protocol.canonical import canonicalize_jcs, canonicalize_rdfc, inspect_document
 from confiance.protocol.contexts import CONFIANCE_V1_URL, CREDENTIALS_V2_URL, default_loader
@@ -19,10 +24,6 @@ from confiance.protocol.expansion import dataset_quads, to_quads
 from confiance.protocol.limits import DEFAULT_LIMITS
 from confiance.protocol.model import to_credential
 from confiance.protocol.shapes import SLOW, Template, compiled, fill
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from pyld import jsonld
-from pyld.canon import URDNA2015
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"

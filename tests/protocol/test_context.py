@@ -15,6 +15,8 @@ from typing import Any
 
 import pyld
 import pytest
+from pyld import jsonld
+
 from confiance.protocol.model import (
     CONFIANCE_CONTEXT_URL,
     CREDENTIALS_V2_URL,
@@ -37,7 +39,6 @@ from confiance.protocol.rules import (
     rule_from_json,
     rule_to_json,
 )
-from pyld import jsonld
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_CONTEXT = ROOT / "specs" / "context" / "v1.jsonld"

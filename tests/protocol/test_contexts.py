@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from confiance.protocol.canonical import canonicalize_rdfc
 from confiance.protocol.contexts import (
     CONFIANCE_V1_URL,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from confiance.protocol.assertions import verify_assertion
 from confiance.protocol.canonical import canonicalize_jcs, canonicalize_rdfc
 from confiance.protocol.ids import assertion_id

@@ -6,6 +6,7 @@ import base64
 import hashlib
 
 import pytest
+
 from confiance.protocol.errors import MalformedDocument
 from confiance.protocol.ids import assertion_id, digest_of, id_from_digest, parse_assertion_id
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from confiance.protocol.errors import KeyFormatError, KeyResolutionError
 from confiance.protocol.keys import (
     KeyPair,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from confiance.protocol.canonical import canonicalize_rdfc, inspect_document, parse_json
 from confiance.protocol.contexts import CREDENTIALS_V2_URL, default_loader
 from confiance.protocol.errors import (

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from confiance.protocol.errors import LocalProtocolError, SchemaError
 from confiance.protocol.model import (
     CONFIANCE_CONTEXT_URL,
@@ -32,8 +35,6 @@ from confiance.protocol.rules import (
     ThresholdRule,
 )
 from confiance.protocol.schemas import validate_document
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ISSUER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"

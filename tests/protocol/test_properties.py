@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import KIND_STRATEGIES, assertions, key_for  # tests/protocol on sys.path
+
 from confiance.protocol.assertions import issue, verify_assertion
 from confiance.protocol.errors import RemoteProtocolError
 from confiance.protocol.model import Assertion
 from confiance.protocol.signing import SUITES
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from strategies import KIND_STRATEGIES, assertions, key_for  # tests/protocol on sys.path
 
 SETTINGS = {"rdfc": settings(max_examples=25, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow]),

@@ -7,6 +7,9 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from confiance.protocol.errors import RuleError
 from confiance.protocol.rules import (
     MAX_ABS_NUMBER,
@@ -18,8 +21,6 @@ from confiance.protocol.rules import (
     rule_from_json,
     rule_to_json,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 PERCENT_TO_STARS = LinearRule(source_min=0, source_max=100, target_min=1, target_max=5)
 TABLE = ThresholdRule(thresholds=((90, 4), (98, 5), (80, 3)))

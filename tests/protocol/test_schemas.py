@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+
 from confiance.protocol.errors import (
     DocumentTooLarge,
     MalformedDocument,
@@ -35,7 +37,6 @@ from confiance.protocol.schemas import (
     load_schema,
     validate_document,
 )
-from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_SCHEMAS = ROOT / "specs" / "schemas"

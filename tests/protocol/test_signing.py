@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from confiance.protocol.contexts import CREDENTIALS_V2_URL, default_loader
 from confiance.protocol.errors import (
     ContextError,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from confiance.protocol.canonical import canonicalize_jcs, canonicalize_rdfc
 from confiance.protocol.contexts import DocumentLoader, default_loader
 from confiance.protocol.errors import (

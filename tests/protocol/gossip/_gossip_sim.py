@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
+
 from confiance.protocol.gossip import Plumtree, PlumtreeConfig
 
 

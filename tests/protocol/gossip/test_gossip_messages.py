@@ -6,6 +6,9 @@ import contextlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from confiance.protocol.errors import GossipError, LocalProtocolError
 from confiance.protocol.gossip import (
     Ack,
@@ -31,8 +34,6 @@ from confiance.protocol.gossip import (
     encode_message,
     parse_message,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 ID1, ID2, ID3 = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
 E1 = encode_id(ID1)

@@ -7,6 +7,7 @@ import random
 
 import pytest
 from _gossip_sim import Network, random_ids
+
 from confiance.protocol.errors import LocalProtocolError
 from confiance.protocol.gossip import GraftRequest, Plumtree, PlumtreeConfig
 

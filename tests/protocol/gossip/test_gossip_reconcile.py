@@ -5,6 +5,9 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from confiance.protocol.errors import GossipError, LocalProtocolError
 from confiance.protocol.gossip import (
     FingerprintRange,
@@ -25,8 +28,6 @@ from confiance.protocol.gossip import (
     respond,
 )
 from confiance.protocol.gossip.reconcile import _between
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 DEFAULT = ReconcileConfig()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from confiance.protocol.errors import LocalProtocolError
 from confiance.protocol.gossip import (
     Backoff,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from confiance.protocol.errors import GossipError, LocalProtocolError
 from confiance.protocol.gossip import (
     TRANSITIONS,
