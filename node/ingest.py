@@ -7,9 +7,12 @@ go through :class:`Ingestor`, so the rules hold whatever the door:
    no verification: the id is the hash of the whole signed document, so the bytes are those
    verified before), a tombstoned id is refused (``erased``);
 2. otherwise the document is verified in full by the protocol (limits, schema, proofs,
-   issuer binding, validity window) with this node's key resolver (did:key, and its own
-   did:web keys by validity period); a proof by one of our keys created outside that key's
-   period is refused;
+   issuer binding, validity window) with this node's key resolver (did:key, its own
+   did:web keys by validity period, and the cached keys of its recognised peers' did:web
+   DIDs); a proof by one of our keys created outside that key's period is refused. Just
+   before, :attr:`Ingestor.key_prefetch` (set by gossip, the only part allowed outbound
+   HTTP) may fetch the keys of a recognised peer that the proofs name: verification itself
+   stays synchronous and never waits on the network;
 3. the store records it, enforcing revocation/acceptance/cap rules in its transaction;
 4. subscribers (gossip push, the trust engine) are told about new assertions.
 
@@ -50,11 +53,12 @@ from .keyring import Keyring
 from .problems import Erased, UnknownKind
 from .storage import AssertionRecord, PutResult, Store, StoredAssertion
 
-__all__ = ["ErasureListener", "Ingestor", "Listener", "record_for", "slot_for"]
+__all__ = ["ErasureListener", "Ingestor", "KeyPrefetch", "Listener", "record_for", "slot_for"]
 
 log = logging.getLogger("confiance.node")
 Listener = Callable[[StoredAssertion], Awaitable[None] | None]
 ErasureListener = Callable[[list[str]], Awaitable[None] | None]
+KeyPrefetch = Callable[[dict[str, Any]], Awaitable[None]]
 SUBJECT_KINDS = frozenset({"Rating", "TrustMark", "Referral", "Recognition"})
 
 
@@ -120,6 +124,9 @@ class Ingestor:
         self.executor = executor
         self.listeners: list[Listener] = []
         self.erasure_listeners: list[ErasureListener] = []
+        #: awaited before verifying a document from outside: fetches remote keys it names
+        #: into the keyring's cache (set by :mod:`.peers`; never raises for bad input)
+        self.key_prefetch: KeyPrefetch | None = None
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` (sync or async) with every newly stored assertion."""
@@ -169,6 +176,8 @@ class Ingestor:
                 return PutResult(created=False, stored=existing)
             raise Erased(f"{content_id} was erased at its issuer's request and is not taken "
                          "back", id=content_id)
+        if self.key_prefetch is not None:
+            await self.key_prefetch(document)
         if self.executor is None:
             signed = self._verify(document)
         else:

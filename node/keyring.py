@@ -16,7 +16,9 @@ Rules (``specs/node-api.md``, "Key rotation"):
 - :meth:`Keyring.resolve` answers the protocol verifier with each key's validity period, so
   an assertion whose proof was ``created`` within the period verifies forever, and one
   created after the retirement is refused (:meth:`Keyring.check_created` repeats that check
-  on the node side, defence in depth).
+  on the node side, defence in depth);
+- other did:web DIDs resolve through :attr:`Keyring.remote` when gossip has set it: the
+  cached keys of recognised peers (:mod:`.remotekeys`, fetched by :mod:`.peers`).
 
 Files (``DATA_DIR/keys``, directory 0700, secrets 0600): ``keyring.json`` (public history),
 ``key-N.secret.json``, ``rotation-1.secret.json``. Every write goes to a temporary file,
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from confiance.protocol.contexts import DocumentLoader
 from confiance.protocol.errors import KeyResolutionError, LocalProtocolError, ValidityError
@@ -53,6 +55,13 @@ __all__ = ["KeyRecord", "Keyring"]
 
 KEYRING_FILE = "keyring.json"
 ROTATION_ID = "rotation-1"
+
+
+class RemoteKeyLookup(Protocol):
+    """Where the keyring finds other did:web keys (:class:`.remotekeys.RemoteKeys`)."""
+
+    def resolve(self, verification_method: str) -> ResolvedKey | None:
+        """The key, None if its DID is not known there; raises KeyResolutionError."""
 
 
 class NodeKey(KeyPair):
@@ -128,6 +137,8 @@ class Keyring:
         self._rotation_key = rotation_key
         self._public = {r.id: public_key_from_multibase(r.public_key_multibase)
                         for r in signing}
+        #: the keys of recognised peers' did:web DIDs, when gossip runs (set by .peers)
+        self.remote: RemoteKeyLookup | None = None
 
     # -- creation and loading ----------------------------------------------------------------
 
@@ -210,7 +221,8 @@ class Keyring:
     # -- verification --------------------------------------------------------------------------
 
     def resolve(self, verification_method: str, *, rotation: bool = False) -> ResolvedKey:
-        """The protocol's ``key_resolver``: did:key, and this node's own did:web keys.
+        """The protocol's ``key_resolver``: did:key, this node's own did:web keys, and the
+        cached keys of recognised peers' did:web DIDs (:attr:`remote`).
 
         The rotation key resolves only with ``rotation=True`` (checking a rotation
         statement): it never vouches for an assertion.
@@ -232,9 +244,14 @@ class Keyring:
             raise KeyResolutionError(f"{verification_method} is not a signing key of this node",
                                      verificationMethod=verification_method)
         if did.startswith("did:web:"):
+            remote = self.remote
+            key = remote.resolve(verification_method) if remote is not None else None
+            if key is not None:
+                return key
             raise UnknownDidWebIssuer(
-                f"{did} is a did:web this node does not know; only its own did:web "
-                "and did:key issuers are accepted", verificationMethod=verification_method)
+                f"{did} is a did:web this node does not know; did:key issuers, this node's "
+                "own did:web and those of its recognised peers are accepted",
+                verificationMethod=verification_method)
         raise KeyResolutionError(f"unsupported DID method in {verification_method!r:.80}",
                                  verificationMethod=verification_method)
 

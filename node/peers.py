@@ -22,6 +22,16 @@ every peer then catches up whatever was missed while the node was down.
 
 The responder side (``POST /gossip``, served by :mod:`.routes.gossip`) is
 :meth:`Gossip.handle`. :func:`setup` plugs all this into ``create_app``.
+
+**Keys of recognised peers** (:class:`PeerKeys`): a node signs its own assertions with its
+did:web keys; to verify them, this module fetches a recognised peer's
+``/.well-known/did.json`` and ``/.well-known/confiance`` from the URL it is recognised under,
+checks them (:mod:`.remotekeys`: the DID must be that URL's did:web, rotation statements
+verified, keys pinned) and caches the keys with their validity periods, which the keyring
+then resolves synchronously. Fetched when a peer is added or loaded, on every new session
+(``hello``, both ways), after anti-entropy once the cache is older than ``key_cache_ttl``,
+and on demand before a document naming a key not cached (or signed after the last fetch)
+is verified, at most once per ``key_refresh_min`` per DID.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import ipaddress
 import json
 import logging
 import os
@@ -38,7 +49,7 @@ import time
 import tomllib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,11 +57,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from confiance.protocol.canonical import parse_json
 from confiance.protocol.errors import (
     ConfianceError,
     GossipError,
     KeyResolutionError,
     MalformedDocument,
+    SchemaError,
     ValidityError,
 )
 from confiance.protocol.gossip import (
@@ -83,11 +96,13 @@ from confiance.protocol.gossip import (
     respond,
 )
 from confiance.protocol.ids import digest_of, id_from_digest, parse_assertion_id
-from confiance.protocol.model import KINDS
+from confiance.protocol.model import KINDS, parse_datetime
 
 from .catalog import IdCatalog
 from .context import NODE, Node
+from .identity import did_web_for
 from .problems import Conflict, Gone
+from .remotekeys import PeerKeySet, RemoteKeys, RemoteKeysRefused, key_set_from_documents
 from .storage import StoredAssertion
 from .storage.gossip_sqlite import GossipStore, PeerRow
 
@@ -97,6 +112,7 @@ __all__ = [
     "SESSION_HEADER",
     "Gossip",
     "GossipSettings",
+    "PeerKeys",
     "admin_request",
     "current_origin",
     "filters_from_json",
@@ -137,6 +153,11 @@ class GossipSettings:
     max_message_bytes: int = 4 * 1024 * 1024
     reconcile_frame: int = 256 * 1024
     anti_entropy_grace: float = 5.0
+    key_cache_ttl: float = 300.0
+    key_refresh_min: float = 5.0
+    key_fetch_timeout: float = 5.0
+    max_key_document_bytes: int = 256 * 1024
+    max_remote_dids: int = 1024
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -224,6 +245,7 @@ class PeerLink:
     filters: Filters
     backoff: Backoff
     added_at: datetime
+    did: str | None = None
     push: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
     ihave: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
     graft: OrderedDict[bytes, str] = field(default_factory=OrderedDict)
@@ -286,6 +308,210 @@ def _take(queue: OrderedDict[bytes, Any], n: int) -> list[tuple[bytes, Any]]:
     return items
 
 
+async def _read_capped(content: aiohttp.StreamReader, cap: int) -> bytes:
+    """The whole body, or its first ``cap + 1`` bytes (``StreamReader.read(n)`` returns what
+    is buffered, possibly less than the body)."""
+    body = bytearray()
+    async for chunk in content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > cap:
+            break
+    return bytes(body)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+
+
+def _did_web_methods(document: Mapping[str, Any], limit: int
+                     ) -> list[tuple[str, datetime | None]]:
+    """(verificationMethod, created) of the proofs of a (not yet verified) document that
+    name a did:web key; unreadable values are skipped (verification will judge them)."""
+    proof = document.get("proof")
+    items = proof if isinstance(proof, list) else [proof]
+    found: list[tuple[str, datetime | None]] = []
+    for item in items[:limit]:
+        if not isinstance(item, Mapping):
+            continue
+        vm, created = item.get("verificationMethod"), item.get("created")
+        if not isinstance(vm, str) or not vm.startswith("did:web:") or len(vm) > 2048:
+            continue
+        try:
+            when = parse_datetime(created, "created") if isinstance(created, str) else None
+        except SchemaError:
+            when = None
+        found.append((vm, when))
+    return found
+
+
+_DID_MEDIA = ("application/did+json", "application/did+ld+json", "application/json",
+              "application/ld+json")
+
+
+class PeerKeys:
+    """The did:web keys of recognised peers: fetched here, checked and cached by
+    :mod:`.remotekeys`, resolved by the keyring (see the module docstring)."""
+
+    def __init__(self, gossip: Gossip) -> None:
+        self.gossip = gossip
+        self.settings = gossip.settings
+        self.cache = RemoteKeys(max_dids=self.settings.max_remote_dids)
+        self.fetches = 0
+        self.failures = 0
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: dict[str, asyncio.Task[PeerKeySet | None]] = {}
+
+    def peer_for(self, did: str) -> PeerLink | None:
+        """The recognised, not dropped, peer whose URL is ``did`` (https preferred)."""
+        best = None
+        for link in self.gossip.links.values():
+            if link.did == did and link.dropped_reason is None and (
+                    best is None or link.url.startswith("https:")):
+                best = link
+        return best
+
+    def _stale(self, did: str, vm: str | None = None, created: datetime | None = None
+               ) -> bool:
+        return self.cache.needs_refresh(did, vm, created, now=self.gossip.clock(),
+                                        ttl=self.settings.key_cache_ttl,
+                                        min_interval=self.settings.key_refresh_min)
+
+    async def prefetch(self, document: Mapping[str, Any]) -> None:
+        """Before verifying ``document``: fetch the keys of recognised peers its proofs
+        name, when not cached, stale, or possibly rotated since (the ingestor's hook)."""
+        await self.prefetch_many([document])
+
+    async def prefetch_many(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        """The same for a batch: one fetch per DID, DIDs fetched concurrently."""
+        own = self.gossip.node.did
+        wanted: dict[str, PeerLink] = {}
+        limit = self.gossip.node.limits.max_proofs
+        for document in documents:
+            for vm, created in _did_web_methods(document, limit):
+                did = vm.partition("#")[0]
+                if did == own or did in wanted:
+                    continue
+                lock = self._locks.get(did)
+                if self._stale(did, vm, created) or (lock is not None and lock.locked()):
+                    link = self.peer_for(did)
+                    if link is not None:
+                        wanted[did] = link
+        if len(wanted) == 1:
+            await self.refresh(next(iter(wanted.values())), force=True)
+        elif wanted:
+            await asyncio.gather(*(self.refresh(link, force=True)
+                                   for link in wanted.values()))
+
+    def schedule(self, link: PeerLink) -> None:
+        """Refresh a peer's keys in the background when never fetched or older than the
+        cache TTL (on add, start, hello, anti-entropy); one task per DID at a time."""
+        did = link.did
+        if did is None or link.dropped_reason is not None or did in self._tasks \
+                or not self._stale(did):
+            return
+        task = asyncio.create_task(self.refresh(link), name=f"peer keys {link.url}")
+        self._tasks[did] = task
+        task.add_done_callback(lambda _: self._tasks.pop(did, None))
+
+    async def refresh(self, link: PeerLink, *, force: bool = False) -> PeerKeySet | None:
+        """Fetch and check ``link``'s keys (at most once per ``key_refresh_min``, one fetch
+        at a time per DID); failures are recorded in the cache, never raised."""
+        did = link.did
+        if did is None:
+            return None
+        lock = self._locks.setdefault(did, asyncio.Lock())
+        async with lock:
+            entry = self.cache.entry(did)
+            now = self.gossip.clock()
+            if entry is not None and now - entry.attempted < self.settings.key_refresh_min:
+                return entry.keys  # fetched meanwhile, or failed a moment ago
+            if not force and not self._stale(did):
+                return entry.keys if entry is not None else None
+            self.fetches += 1
+            try:
+                keys = await self._fetch(link, did, entry.keys if entry is not None else None)
+            except RemoteKeysRefused as exc:
+                self.failures += 1
+                self.cache.failed(did, str(exc), now, refused=True)
+                log.warning("peer keys refused", extra={"peer": link.url, "did": did,
+                                                        "reason": str(exc)[:300]})
+                return None
+            except (_Unavailable, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                self.failures += 1
+                reason = str(exc) or type(exc).__name__
+                self.cache.failed(did, reason, now)
+                log.info("peer keys unavailable", extra={"peer": link.url, "did": did,
+                                                         "error": reason[:300]})
+                return None
+            self.cache.store(keys, now)
+            log.info("peer keys", extra={"peer": link.url, "did": did,
+                                         "keys": sorted(keys.signing)})
+            return keys
+
+    async def _fetch(self, link: PeerLink, did: str, previous: PeerKeySet | None
+                     ) -> PeerKeySet:
+        host = urlsplit(link.url).hostname or ""
+        if not link.url.startswith("https://") and not _is_loopback(host):
+            raise RemoteKeysRefused(f"{link.url} is not https: did:web keys are fetched over "
+                                    "https only (plain http for loopback peers only)")
+        did_doc = await self._get_json(link.url + "/.well-known/did.json")
+        descriptor = await self._get_json(link.url + "/.well-known/confiance")
+        node = self.gossip.node
+        limits = replace(node.limits, max_bytes=self.settings.max_key_document_bytes)
+        return key_set_from_documents(did_doc, descriptor, did=did, source=link.url,
+                                      now=node.now(), loader=node.loader, limits=limits,
+                                      previous=previous)
+
+    async def _get_json(self, url: str) -> Any:
+        """GET one JSON document: no redirects (the DID is bound to this URL), bounded in
+        time and size."""
+        cap = self.settings.max_key_document_bytes
+        timeout = aiohttp.ClientTimeout(total=self.settings.key_fetch_timeout)
+        try:
+            async with self.gossip.http.get(url, allow_redirects=False, timeout=timeout,
+                                            headers={"Accept": ", ".join(_DID_MEDIA)}) as resp:
+                if resp.status != 200:
+                    raise _Unavailable(f"HTTP {resp.status} from {url}")
+                if resp.content_type not in _DID_MEDIA:
+                    raise RemoteKeysRefused(f"{url} answered {resp.content_type}, not JSON")
+                if resp.content_length is not None and resp.content_length > cap:
+                    raise RemoteKeysRefused(f"{url} is larger than {cap} bytes")
+                body = await _read_capped(resp.content, cap)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _Unavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+        if len(body) > cap:
+            raise RemoteKeysRefused(f"{url} is larger than {cap} bytes")
+        try:
+            return parse_json(body, replace(self.gossip.node.limits, max_bytes=cap))
+        except ConfianceError as exc:
+            raise RemoteKeysRefused(f"{url}: {exc.message}") from None
+
+    def forget(self, link: PeerLink) -> None:
+        """A peer is no longer recognised: its keys no longer resolve (unless another
+        recognised URL has the same DID)."""
+        did = link.did
+        if did is None or any(other.did == did for other in self.gossip.links.values()
+                              if other is not link):
+            return
+        self.cache.forget(did)
+        self._locks.pop(did, None)
+        task = self._tasks.pop(did, None)
+        if task is not None:
+            task.cancel()
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def status_json(self, link: PeerLink) -> dict[str, Any]:
+        return self.cache.status_json(link.did) if link.did else {"status": "unknown"}
+
+
 class Gossip:
     """The gossip engine of one node (see the module docstring)."""
 
@@ -311,6 +537,7 @@ class Gossip:
         self._sessions: OrderedDict[str, _Responder] = OrderedDict()
         self._slots = asyncio.Semaphore(settings.max_requests_in_flight)
         self._tasks: list[asyncio.Task[None]] = []
+        self.keys = PeerKeys(self)
 
     @staticmethod
     def clock() -> float:
@@ -332,13 +559,19 @@ class Gossip:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.keys.stop()
         for link in self.links.values():
             if link.session is not None and link.token is not None:
                 link.session = None
 
     def _add_link(self, row: PeerRow) -> PeerLink:
+        try:
+            did: str | None = did_web_for(row.url)
+        except ConfianceError:
+            did = None
         link = PeerLink(url=row.url, name=row.name, filters=filters_from_json(row.filters),
                         backoff=Backoff(self.backoff_policy), added_at=row.added_at,
+                        did=did if did != self.node.did else None,
                         dropped_reason=row.dropped_reason, dropped_at=row.dropped_at)
         # first anti-entropy soon after start, spread so that peers are not hit together
         link.next_sync = self.clock() + self.rng.uniform(0.05, 0.5)
@@ -346,6 +579,7 @@ class Gossip:
         if link.dropped_reason is None:
             self.plumtree.add_peer(row.url)
         link.task = asyncio.create_task(self._run_link(link), name=f"gossip {row.url}")
+        self.keys.schedule(link)
         return link
 
     # ------------------------------------------------------------------ peers (admin)
@@ -398,6 +632,7 @@ class Gossip:
 
     async def _forget(self, link: PeerLink) -> None:
         self.links.pop(link.url, None)
+        self.keys.forget(link)
         self.plumtree.remove_peer(link.url)
         self.scores.forget(link.url)
         if link.task is not None:
@@ -416,6 +651,7 @@ class Gossip:
         self.plumtree.add_peer(link.url)
         link.next_sync = self.clock()
         link.wake.set()
+        self.keys.schedule(link)
         log.info("peer reinstated", extra={"peer": link.url})
         return link
 
@@ -446,7 +682,8 @@ class Gossip:
         now = self.clock()
         score = self.scores[link.url].to_json(now)
         return {
-            "url": link.url, "name": link.name, "filters": link.filters.to_json(),
+            "url": link.url, "name": link.name, "did": link.did,
+            "filters": link.filters.to_json(), "keys": self.keys.status_json(link),
             "status": self.status_of(link), "score": score["score"], "counters": {
                 k: score[k] for k in ("first_deliveries", "duplicates", "invalid",
                                       "violations")},
@@ -510,8 +747,11 @@ class Gossip:
         prune: set[str] = set()  # pruned by this batch: later repeats in it are not blamed
         now = self.clock()
         roots = list(roots)
+        docs = list(docs)
         link = self.links.get(peer)
         filters = link.filters if link is not None else Filters()
+        # keys of recognised peers named by the batch, fetched once each, before verifying
+        await self.keys.prefetch_many(d for d in docs if filters.empty or _passes(d, filters))
         for i, doc in enumerate(docs):
             root = roots[i] if i < len(roots) else ""
             self.stats.payloads_received += 1
@@ -641,6 +881,7 @@ class Gossip:
                 "dropped for misbehaviour: " + link.dropped_reason)[:1000]))
         token = secrets.token_urlsafe(18)
         self._sessions[token] = _Responder(session=session, peer=peer, last_used=now)
+        self.keys.schedule(link)
         while len(self._sessions) > self.settings.max_sessions:
             self._sessions.popitem(last=False)
         return 200, session.send(Welcome(node=self.root, session=token,
@@ -761,7 +1002,7 @@ class Gossip:
             async with self.http.post(link.url + "/gossip", data=data, headers=headers) as resp:
                 if resp.status == 204:
                     return message
-                body = await resp.content.read(self.limits.max_message_bytes + 1)
+                body = await _read_capped(resp.content, self.limits.max_message_bytes)
                 if resp.content_type != "application/json":
                     raise _Unavailable(f"HTTP {resp.status} {resp.content_type} from "
                                        f"{link.url}/gossip")
@@ -784,12 +1025,14 @@ class Gossip:
             welcome = await self._request(link, Hello(node=self.root, filters=link.filters))
             assert isinstance(welcome, Welcome)
             link.token = welcome.session
+            self.keys.schedule(link)
         await self._drain(link)
         if self.clock() >= link.next_sync:
             await self._anti_entropy(link)
             await self._drain(link)
             jitter = self.rng.uniform(0.75, 1.25)
             link.next_sync = self.clock() + self.settings.anti_entropy_interval * jitter
+            self.keys.schedule(link)  # periodic: only when older than key_cache_ttl
 
     async def _drain(self, link: PeerLink) -> None:
         n_ids, n_docs = self.settings.batch_ids, self.settings.batch_assertions
@@ -895,10 +1138,14 @@ async def _gossip_context(app: web.Application) -> AsyncIterator[None]:
         headers={"User-Agent": f"confiance/{node.version} gossip"})
     gossip = Gossip(node, store, http, settings)
     app[GOSSIP] = gossip
+    node.keyring.remote = gossip.keys.cache
+    node.ingestor.key_prefetch = gossip.keys.prefetch
     try:
         await gossip.start()
         yield
     finally:
+        node.ingestor.key_prefetch = None
+        node.keyring.remote = None
         await gossip.stop()
         await http.close()
         await store.close()

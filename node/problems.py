@@ -20,7 +20,8 @@ so the one error middleware renders every refusal alike, as RFC 9457
     ├── (protocol) SchemaError
     │   └── UnknownKind               422  unknown-kind
     └── (protocol) KeyResolutionError
-        └── UnknownDidWebIssuer       422  unknown-did-web-issuer
+        ├── UnknownDidWebIssuer       422  unknown-did-web-issuer
+        └── PeerKeysUnavailable       422  peer-keys-unavailable
 
 Why subclasses and not status codes sprinkled in handlers: a client switches on ``type``,
 and the list above is the whole vocabulary, documented in ``specs/node-api.md``.
@@ -45,6 +46,7 @@ __all__ = [
     "NotAcceptable",
     "NotFound",
     "NotRevocable",
+    "PeerKeysUnavailable",
     "RateLimited",
     "RejectedBySubject",
     "ReplayedRequest",
@@ -195,10 +197,18 @@ class RateLimited(RemoteProtocolError):
 
 
 class UnknownDidWebIssuer(KeyResolutionError):
-    """A did:web other than this node's: resolving it is the peers module's job, not yet done."""
+    """A did:web that is neither this node's nor a recognised peer's: not resolved here."""
 
     slug = "unknown-did-web-issuer"
     title = "Unknown did:web issuer"
+
+
+class PeerKeysUnavailable(KeyResolutionError):
+    """A recognised peer's did:web whose keys could not be fetched or were refused (for now:
+    gossip sets such documents aside and anti-entropy offers them again)."""
+
+    slug = "peer-keys-unavailable"
+    title = "Keys of a recognised peer unavailable"
 
 
 class UnknownKind(SchemaError):

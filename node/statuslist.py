@@ -1,11 +1,13 @@
 """W3C Bitstring Status List credentials for the assertions this node issues.
 
 Why: a verifier holding one of our assertions should be able to check it is not revoked
-without trusting our word on the day: the status list is a credential *signed by the node*,
-one bit per assertion we issued (bit set = revoked), gzip-compressed and base64url-encoded
-(multibase ``u``). Lists hold :attr:`NodeConfig.status_list_size` entries (131,072 by
-default: the specification's 16 KB minimum, for herd privacy); list ``n`` (from 1) covers
-indices ``(n-1)*size`` to ``n*size - 1``.
+without trusting our word on the day: each assertion the node issues carries, inside its
+signed document, a ``credentialStatus`` entry naming a list and a bit; the status list is a
+credential *signed by the node*, one bit per assertion we issued (bit set = revoked),
+gzip-compressed and base64url-encoded (multibase ``u``). Lists hold
+:attr:`NodeConfig.status_list_size` entries (131,072 by default: the specification's 16 KB
+minimum, for herd privacy); list ``n`` (from 1) covers indices ``(n-1)*size`` to
+``n*size - 1``.
 
 The signed list is cached and re-signed only when a bit may have changed (the store's
 ``status_version``) or the signing key rotated.
@@ -22,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from confiance.protocol.model import CREDENTIALS_V2_URL, format_datetime
+from confiance.protocol.model import CREDENTIALS_V2_URL, StatusEntry, format_datetime
 
 from .problems import NotFound
 from .storage import Store
@@ -62,13 +64,20 @@ class StatusLists:
     def list_url(self, number: int) -> str:
         return f"{self.base_url}/status/{number}"
 
-    def entry(self, index: int) -> dict[str, Any]:
-        """The ``BitstringStatusListEntry`` for a status index."""
+    def status_entry(self, index: int) -> StatusEntry:
+        """The ``BitstringStatusListEntry`` for a status index (node-wide, from 0).
+
+        The node puts it in each assertion it issues, before signing, so the signed
+        document itself says which bit of which signed list tells its revocation.
+        """
         number, position = index // self.size + 1, index % self.size
         url = self.list_url(number)
-        return {"id": f"{url}#{position}", "type": "BitstringStatusListEntry",
-                "statusPurpose": "revocation", "statusListIndex": str(position),
-                "statusListCredential": url}
+        return StatusEntry(id=f"{url}#{position}", status_purpose="revocation",
+                           status_list_index=position, status_list_credential=url)
+
+    def entry(self, index: int) -> dict[str, Any]:
+        """The same entry as JSON (the ``credentialStatus`` member of envelopes)."""
+        return self.status_entry(index).to_json()
 
     async def credential(self, number: int, *, key_id: str, now: datetime,
                          sign: Signer) -> dict[str, Any]:

@@ -19,6 +19,10 @@ Revocation    the revoked assertion's id          supersedes an earlier assertio
 Acceptance    the accepted/rejected assertion id  the subject's consent decision
 ============  ==================================  ==========================================
 
+Any kind may carry a ``credentialStatus`` (:class:`StatusEntry`, a W3C Bitstring Status
+List entry): where a verifier reads, in a status list credential signed by the issuer,
+whether the assertion was revoked (or suspended) since, without asking the issuer.
+
 Constructors validate (an invalid assertion cannot exist); :func:`to_credential` gives the
 unsigned document and :func:`from_credential` parses one, raising
 :class:`~confiance.protocol.errors.SchemaError` with the reason.
@@ -49,6 +53,7 @@ __all__ = [
     "CONFIANCE_CONTEXT_URL",
     "CREDENTIALS_V2_URL",
     "KINDS",
+    "STATUS_PURPOSES",
     "VOCAB",
     "Acceptance",
     "AnyAssertion",
@@ -58,6 +63,7 @@ __all__ = [
     "Referral",
     "Revocation",
     "Scale",
+    "StatusEntry",
     "TrustMark",
     "format_datetime",
     "from_credential",
@@ -74,12 +80,18 @@ MAX_TEXT_LENGTH = 4096
 MAX_SHORT_TEXT = 256
 MAX_LABELS = 64
 MAX_EVIDENCE = 32
+#: Largest status list index (the schema's 15 decimal digits; far beyond any real list).
+MAX_STATUS_INDEX = 10**15 - 1
+#: The Bitstring Status List purposes an assertion may declare (one bit per entry).
+STATUS_PURPOSES = ("revocation", "suspension")
+STATUS_ENTRY_TYPE = "BitstringStatusListEntry"
 
 # The same patterns as specs/schemas/common.json; always used with fullmatch (a Python "$"
 # also matches before a final newline).
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
 _CONTEXT_NAME = re.compile(r"[a-z0-9][a-z0-9._\-]{0,63}")
 _CONTENT_ID = re.compile(r"ni:///sha-256;[A-Za-z0-9_\-]{43}")
+_STATUS_INDEX = re.compile(r"0|[1-9][0-9]{0,14}")
 _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -214,6 +226,69 @@ class Scale:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StatusEntry:
+    """Where to check an assertion's status: a W3C ``BitstringStatusListEntry``.
+
+    Bit ``status_list_index`` of the list in the credential at ``status_list_credential``
+    (a ``BitstringStatusListCredential`` the issuer signs) is set when the assertion is
+    revoked (``status_purpose="revocation"``) or suspended (``"suspension"``). The entry
+    sits inside the signed assertion, so the issuer cannot later point a verifier at another
+    bit; the list itself is signed, so a verifier trusts neither the server nor its answer
+    on the day, only the issuer's key. Only single-bit purposes are supported (no
+    ``statusSize``, ``statusMessage``: the ``message`` purpose is not used).
+
+    ``status_list_index`` is an int here and a decimal string in the document, as the
+    specification requires (``"statusListIndex": "94567"``, no leading zeros). ``id`` is
+    optional, as in the specification (conventionally ``<list URL>#<index>``).
+
+    Reference: W3C, "Bitstring Status List v1.0", Recommendation, 2025,
+    https://www.w3.org/TR/vc-bitstring-status-list/
+    """
+
+    status_list_credential: str
+    status_list_index: int
+    status_purpose: str = "revocation"
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.id is not None:
+            _check_iri("credentialStatus.id", self.id)
+        if self.status_purpose not in STATUS_PURPOSES:
+            raise SchemaError(f"credentialStatus.statusPurpose must be one of "
+                              f"{', '.join(STATUS_PURPOSES)}, got {self.status_purpose!r:.40}")
+        index = self.status_list_index
+        if isinstance(index, bool) or not isinstance(index, int) \
+                or not 0 <= index <= MAX_STATUS_INDEX:
+            raise SchemaError("credentialStatus.statusListIndex must be an integer from 0 to "
+                              f"{MAX_STATUS_INDEX}, got {index!r:.40}")
+        _check_iri("credentialStatus.statusListCredential", self.status_list_credential)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``credentialStatus`` member (the index as a decimal string)."""
+        out: dict[str, Any] = {} if self.id is None else {"id": self.id}
+        out.update({"type": STATUS_ENTRY_TYPE, "statusPurpose": self.status_purpose,
+                    "statusListIndex": str(self.status_list_index),
+                    "statusListCredential": self.status_list_credential})
+        return out
+
+    @classmethod
+    def from_json(cls, obj: object) -> StatusEntry:
+        """Parse a ``credentialStatus`` member (one entry, not a list of entries)."""
+        if not isinstance(obj, Mapping) or obj.get("type") != STATUS_ENTRY_TYPE:
+            raise SchemaError("credentialStatus must be one object of type "
+                              f"{STATUS_ENTRY_TYPE}", pointer="/credentialStatus")
+        index = obj.get("statusListIndex")
+        if not isinstance(index, str) or not _STATUS_INDEX.fullmatch(index):
+            raise SchemaError("credentialStatus.statusListIndex must be a decimal string "
+                              "without leading zeros, of at most 15 digits",
+                              pointer="/credentialStatus/statusListIndex")
+        return cls(id=obj.get("id"),
+                   status_purpose=obj.get("statusPurpose"),  # type: ignore[arg-type]
+                   status_list_index=int(index),
+                   status_list_credential=obj.get("statusListCredential"))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Assertion:
     """Fields every kind shares. Not instantiated itself: use one of the six kinds."""
 
@@ -226,6 +301,7 @@ class Assertion:
     valid_until: datetime | None = None
     name: str | None = None
     description: str | None = None
+    credential_status: StatusEntry | None = None
 
     def __post_init__(self) -> None:
         if not self.KIND:
@@ -245,6 +321,9 @@ class Assertion:
             _check_text("name", self.name, MAX_SHORT_TEXT)
         if self.description is not None:
             _check_text("description", self.description)
+        if self.credential_status is not None and not isinstance(self.credential_status,
+                                                                 StatusEntry):
+            raise SchemaError("credential_status must be a StatusEntry")
 
     @property
     def kind(self) -> str:
@@ -515,6 +594,8 @@ def to_credential(assertion: Assertion) -> dict[str, Any]:
     if assertion.valid_until is not None:
         doc["validUntil"] = format_datetime(assertion.valid_until)
     doc["credentialSubject"] = subject
+    if assertion.credential_status is not None:
+        doc["credentialStatus"] = assertion.credential_status.to_json()
     if isinstance(assertion, TrustMark) and assertion.evidence:
         doc["evidence"] = list(assertion.evidence)
     return doc
@@ -556,6 +637,8 @@ def from_credential(doc: Mapping[str, Any]) -> AnyAssertion:
                         if "validUntil" in doc else None),
         "name": doc.get("name"),
         "description": doc.get("description"),
+        "credential_status": (StatusEntry.from_json(doc["credentialStatus"])
+                              if "credentialStatus" in doc else None),
     }
     sid = subject["id"]
     try:

@@ -12,11 +12,16 @@ its current key and stores. The body::
      "evidence": ["https://..."], "suite": "eddsa-jcs-2022"}
 
 (only ``kind`` and ``credentialSubject`` are required; ``validFrom`` defaults to now.)
+
+Every kind but Acceptance gets a status list index before signing: the signed document
+carries its ``credentialStatus`` (a ``BitstringStatusListEntry`` pointing at
+``GET /status/{n}``), and the answer repeats it beside the document for convenience.
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -97,8 +102,10 @@ async def issue(request: web.Request) -> web.Response:
     for name in ("validUntil", "name", "description", "evidence"):
         if name in body:
             document[name] = body[name]
-    assertion = from_credential(document)
+    assertion = from_credential(document)  # validate before spending a status index
     index = await node.store.allocate_status_index() if kind != "Acceptance" else None
+    if index is not None:
+        assertion = replace(assertion, credential_status=node.status_lists.status_entry(index))
     signed = sign_assertion(node, assertion, suite=suite)
     result = await node.ingestor.publish(signed, status_index=index)
     out: dict[str, Any] = {"id": signed.id, "url": node.base_url + assertion_path(signed.id),

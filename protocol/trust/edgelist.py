@@ -21,9 +21,10 @@ listed twice the later line wins (or the later time, when given).
 from __future__ import annotations
 
 import math
+from math import isfinite
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..errors import LimitExceeded, LocalProtocolError, MalformedDocument
 from ..rules import ConversionRule, LinearRule
@@ -52,6 +53,7 @@ class EdgeListLimits:
     """Hard caps on what one edge list may hold."""
 
     max_edges: int = 20_000_000
+    max_lines: int = 100_000_000
     max_line_length: int = 1024
     max_id_length: int = 256
 
@@ -59,8 +61,7 @@ class EdgeListLimits:
 DEFAULT_EDGE_LIMITS = EdgeListLimits()
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """One parsed line: ``source`` rated ``target`` ``rating`` (at ``time``), line ``line``."""
 
     source: str
@@ -95,8 +96,12 @@ class EdgeListParser:
     def parse(self, lines: Iterable[str]) -> Iterator[Edge]:
         """Yield the edges of ``lines``, raising :class:`MalformedDocument` with the line."""
         limits = self.limits
+        max_id = limits.max_id_length
         first = True
         for number, raw in enumerate(lines, start=1):
+            if number > limits.max_lines:
+                raise LimitExceeded(f"more than {limits.max_lines} lines",
+                                    limit=limits.max_lines)
             if len(raw) > limits.max_line_length:
                 raise MalformedDocument(f"line {number}: longer than {limits.max_line_length} "
                                         "characters", line=number)
@@ -119,12 +124,19 @@ class EdgeListParser:
                 except ValueError:
                     continue  # a header line
             source, target = fields[0], fields[1]
-            for name, ident in (("source", source), ("target", target)):
-                if not ident or len(ident) > limits.max_id_length:
-                    raise MalformedDocument(f"line {number}: {name} id must have 1 to "
-                                            f"{limits.max_id_length} characters", line=number)
-            rating = _number(fields[2], "rating", number)
-            time = _number(fields[3], "time", number) if len(fields) == 4 else None
+            if not (0 < len(source) <= max_id and 0 < len(target) <= max_id):
+                name = "source" if not 0 < len(source) <= max_id else "target"
+                raise MalformedDocument(f"line {number}: {name} id must have 1 to "
+                                        f"{max_id} characters", line=number)
+            try:
+                rating = float(fields[2])
+                time = float(fields[3]) if len(fields) == 4 else None
+                ok = isfinite(rating) and (time is None or isfinite(time))
+            except ValueError:
+                ok = False
+            if not ok:  # say which field, and why
+                rating = _number(fields[2], "rating", number)
+                time = _number(fields[3], "time", number) if len(fields) == 4 else None
             self.edges += 1
             if self.edges > limits.max_edges:
                 raise LimitExceeded(f"more than {limits.max_edges} edges", limit=limits.max_edges)
@@ -134,14 +146,18 @@ class EdgeListParser:
 def edge_claims(edges: Iterable[Edge], rule: ConversionRule, *, context: str,
                 origin: str) -> Iterator[Claim]:
     """Claims for :meth:`TrustGraph.add_claims`: ids ``origin:line``, weights through ``rule``."""
+    memo: dict[float, float | None] = {}  # data sets use a handful of distinct ratings
     for e in edges:
-        w = rule.apply(value=e.rating)
+        rating = e.rating
+        if rating in memo:
+            w = memo[rating]
+        else:
+            w = rule.apply(value=rating)
+            w = memo[rating] = None if w is None else min(1.0, max(-1.0, w))
         if w is None:
             continue
-        w = min(1.0, max(-1.0, w))
-        yield Claim(id=f"{origin}:{e.line}", kind="Rating", issuer=e.source, subject=e.target,
-                    context=context, time=e.time if e.time is not None else float(e.line),
-                    base=w, value=e.rating)
+        yield Claim(f"{origin}:{e.line}", "Rating", e.source, e.target, context,
+                    e.time if e.time is not None else float(e.line), w, rating)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,7 +45,7 @@ from .graph import EvaluatorView, TrustGraph
 from .matrix import Operator, compiled, operator_for
 from .negative import Distrust, distrust
 from .pagerank import PageRankResult, pagerank_sparse
-from .pathtrust import moletrust, tidaltrust
+from .pathtrust import moletrust, moletrust_layers, tidaltrust_support
 from .policy import DEFAULT_POLICY, TrustPolicy
 
 __all__ = [
@@ -265,6 +265,7 @@ class TrustEngine:
         return (source,)
 
     def _paths(self, view: EvaluatorView, source: str, target: str, algorithm: str,
+               allow: Callable[[str, str, float, int], bool] | None = None,
                ) -> tuple[tuple[TrustPath, ...], bool]:
         k = self.policy.max_paths
         horizon = self.policy.horizon
@@ -282,7 +283,7 @@ class TrustEngine:
                 return w / total if w > 0 and total > 0 else 0.0
 
         paths, truncated = strongest_paths(view.successors, view.predecessors, source, target,
-                                           k=k, horizon=horizon, factor=factor)
+                                           k=k, horizon=horizon, factor=factor, allow=allow)
         return explain_paths(view, paths), truncated
 
     # ------------------------------------------------------------- queries
@@ -326,15 +327,15 @@ class TrustEngine:
         d = _NO_DISTRUST
         pen = _NO_PENALTY
         value: float | None = None
+        allow: Callable[[str, str, float, int], bool] | None = None
         known = source in view.graph and target in view.graph and source != target
         if known:
             d = distrust(view, source, target)
             pen = referral_penalty(view, target)
         if known and algorithm == "moletrust":
-            value = moletrust(view.successors, source, horizon=self.policy.horizon,
-                              threshold=self.policy.threshold).get(target)
+            value, allow = self._moletrust(view, source, target)
         elif known and algorithm == "tidaltrust":
-            value = tidaltrust(view.successors, source, target, max_depth=self.policy.horizon)
+            value, allow = self._tidaltrust(view, source, target)
         elif known and algorithm in _RANKING:
             value = self._ranking_value(view, source, target, algorithm, d, details, notes)
         elif known and algorithm == "advogato":
@@ -342,6 +343,10 @@ class TrustEngine:
                                      capacities=self.policy.advogato_capacities)
             value = 1.0 if target in res.accepted else 0.0
             details.update(_advogato_details(res, target, level))
+
+            def allow(u: str, v: str, w: float, depth: int) -> bool:
+                return w >= level and (v == target or v in res.accepted)
+
         elif known and algorithm == "fairness":
             fr, index = self._fairness_for(ctx)
             i, j = index.get(source), index.get(target)
@@ -358,7 +363,7 @@ class TrustEngine:
             score = from_unit(scale, value)
         paths: tuple[TrustPath, ...] = ()
         if explain and known and algorithm != "fairness":
-            paths, truncated = self._paths(view, source, target, algorithm)
+            paths, truncated = self._paths(view, source, target, algorithm, allow)
             if truncated:
                 notes.append("the path search was capped: more paths may exist")
         if value is None and known:
@@ -367,6 +372,31 @@ class TrustEngine:
                            score=score, value=value, scale=scale,
                            confidence=confidence(paths), distrust=d, penalty=pen,
                            paths=paths, details=details, notes=tuple(notes))
+
+    def _moletrust(self, view: EvaluatorView, source: str, target: str
+                   ) -> tuple[float | None, Callable[[str, str, float, int], bool]]:
+        threshold = self.policy.threshold
+        trust, layer = moletrust_layers(view.successors, source, horizon=self.policy.horizon,
+                                        threshold=threshold)
+        goal = layer.get(target)
+
+        def allow(u: str, v: str, w: float, depth: int) -> bool:
+            if v == target:
+                return goal == depth + 1
+            return layer.get(v) == depth + 1 and trust[v] >= threshold
+
+        return trust.get(target), allow
+
+    def _tidaltrust(self, view: EvaluatorView, source: str, target: str
+                    ) -> tuple[float | None, Callable[[str, str, float, int], bool]]:
+        sup = tidaltrust_support(view.successors, source, target, max_depth=self.policy.horizon)
+
+        def allow(u: str, v: str, w: float, depth: int) -> bool:
+            if v == target:
+                return depth + 1 == sup.depth
+            return sup.layer.get(v) == depth + 1 and w >= sup.best
+
+        return sup.value, allow
 
     def _ranking_value(self, view: EvaluatorView, source: str, target: str, algorithm: str,
                        d: Distrust, details: dict[str, Any], notes: list[str]) -> float | None:

@@ -87,10 +87,13 @@ def strongest_paths(successors: Callable[[N], Iterable[tuple[N, float]]],
                     predecessors: Callable[[N], Iterable[tuple[N, float]]],
                     source: N, target: N, *, k: int = 3, horizon: int = 3,
                     factor: Callable[[N, N, float], float] | None = None,
+                    allow: Callable[[N, N, float, int], bool] | None = None,
                     max_expansions: int = 50_000) -> tuple[list[tuple[tuple[N, ...], float]], bool]:
     """The ``k`` strongest simple paths of at most ``horizon`` hops, best first.
 
-    Returns ``(paths, truncated)``, each path a tuple of nodes with its strength.
+    ``allow(u, v, w, depth)`` may restrict the hops (``depth`` is ``u``'s position on the
+    path) to those the algorithm actually used. Returns ``(paths, truncated)``, each path a
+    tuple of nodes with its strength.
     """
     if k <= 0 or source == target:
         return [], False
@@ -119,6 +122,8 @@ def strongest_paths(successors: Callable[[N], Iterable[tuple[N, float]]],
                 if w == 0 or (w < 0 and depth > 1):
                     continue
             elif w <= 0 or dist.get(v, horizon + 1) > remaining - 1:
+                continue
+            if allow is not None and not allow(u, v, w, depth):
                 continue
             f = fac(u, v, w)
             if f <= 0:

@@ -92,7 +92,9 @@ def _slot(assertion: Assertion) -> tuple[Any, ...] | None:
 class _Context:
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     version: int = 0
+    edges: int = 0
     dirty: set[str] = field(default_factory=set)
+    new_nodes: list[str] = field(default_factory=list)  # added since the compilation
     compiled: Any = None  # matrix.Compiled, kept untyped here to avoid an import cycle
 
 
@@ -213,7 +215,10 @@ class TrustGraph:
         for claim in claims:
             if claim.issuer == claim.subject:
                 continue
-            self._link(claim.context, claim)
+            if claim.kind in ("Recognition", "Referral") or self._imports:
+                self._link(claim.context, claim)
+            else:  # no index to keep: straight onto the edge
+                self._put_edge(claim.context, claim)
             count += 1
         self._bulk_edges += count
         return count
@@ -349,11 +354,13 @@ class TrustGraph:
         ctx = self._ctx(context)
         g = ctx.graph
         u, v = claim.issuer, claim.subject
-        nbrs = g.succ.get(u)
-        data = nbrs.get(v) if nbrs is not None else None
+        data = g.get_edge_data(u, v)  # the graph's own attribute dict, or None
         if data is None:
             claims: tuple[Claim, ...] = (claim,)
+            if ctx.compiled is not None:
+                ctx.new_nodes.extend(n for n in (u, v) if n not in g)
             g.add_edge(u, v, claims=claims, w=base_weight(claims, context))
+            ctx.edges += 1
         else:
             if any(c.id == claim.id for c in data["claims"]):
                 return
@@ -369,7 +376,7 @@ class TrustGraph:
             return
         g = ctx.graph
         u, v = claim.issuer, claim.subject
-        data = g.succ.get(u, {}).get(v)
+        data = g.get_edge_data(u, v)
         if data is None:
             return
         claims = tuple(c for c in data["claims"] if c.id != claim.id)
@@ -380,6 +387,7 @@ class TrustGraph:
             data["w"] = base_weight(claims, context)
         else:
             g.remove_edge(u, v)
+            ctx.edges -= 1
         ctx.version += 1
         if ctx.compiled is not None:
             ctx.dirty.add(u)
@@ -388,8 +396,7 @@ class TrustGraph:
     @property
     def contexts(self) -> tuple[str, ...]:
         """The contexts that hold at least one edge, sorted."""
-        return tuple(sorted(k for k, c in self._contexts.items()
-                            if c.graph.number_of_edges()))
+        return tuple(sorted(k for k, c in self._contexts.items() if c.edges))
 
     def graph(self, context: str) -> nx.DiGraph:
         """The context's digraph (edge data: ``claims`` and base weight ``w``). Read only."""
@@ -450,6 +457,19 @@ class EvaluatorView:
 
     def __contains__(self, node: object) -> bool:
         return node in self.graph
+
+    def rewritten_rows(self) -> frozenset[str]:
+        """Rows whose weights differ from the base for this evaluator.
+
+        The issuers it reads through Recognitions, and itself when it issued marks here
+        (which it reads at ``own_mark_weight``).
+        """
+        rows = set(self.readers)
+        nbrs = self.graph.succ.get(self.evaluator)
+        if nbrs and any(c.kind == "TrustMark" and c.issuer == self.evaluator
+                        for data in nbrs.values() for c in data["claims"]):
+            rows.add(self.evaluator)
+        return frozenset(rows)
 
     def successors(self, node: str) -> Iterator[tuple[str, float]]:
         """``(v, w)`` for every edge out of ``node`` this evaluator can read."""

@@ -97,18 +97,22 @@ def compiled(graph: TrustGraph, context: str, *, fresh: bool = False
         comp = compile_context(graph, context)
         state.compiled = comp
         state.dirty = set()
+        state.new_nodes = []
     return comp, frozenset(state.dirty)
 
 
 @dataclass(frozen=True, eq=False)
 class Operator:
-    """``x -> P_eff^T x`` for one evaluator, over ``nodes`` (base nodes first, then new ones)."""
+    """``x -> P_eff^T x`` for one evaluator, over ``nodes`` (base nodes first, then new ones).
+
+    ``keep`` is ``None`` when no row is replaced: the base matrix alone is applied.
+    """
 
     nodes: tuple[str, ...]
     index: Callable[[str], int | None]
     base: Compiled
-    keep: FloatArray
-    rows_t: sp.csr_array
+    keep: FloatArray | None
+    rows_t: sp.csr_array | None
     version: int
 
     @property
@@ -117,10 +121,13 @@ class Operator:
 
     def apply(self, x: FloatArray) -> FloatArray:
         nb = self.base.n
+        if self.keep is None or self.rows_t is None:
+            out: FloatArray = self.base.transition_t @ x
+            return out
         out = self.rows_t @ x
         if nb:
             out[:nb] += self.base.transition_t @ (x[:nb] * self.keep)
-        return np.asarray(out, dtype=np.float64)
+        return out
 
 
 def operator_for(view: EvaluatorView) -> Operator:
@@ -128,8 +135,7 @@ def operator_for(view: EvaluatorView) -> Operator:
     graph = view.trust_graph
     comp, dirty = compiled(graph, view.context)
     g = view.graph
-    extra = [node for node in g.nodes if node not in comp.index] \
-        if g.number_of_nodes() != comp.n or dirty else []
+    extra = list(graph.context_state(view.context).new_nodes)
     nodes = comp.nodes + tuple(extra)
     extra_index = {node: comp.n + i for i, node in enumerate(extra)}
 
@@ -137,8 +143,11 @@ def operator_for(view: EvaluatorView) -> Operator:
         i = comp.index.get(node)
         return i if i is not None else extra_index.get(node)
 
-    override = {u for u in (dirty | view.special) if u in g}
+    override = {u for u in (dirty | view.rewritten_rows()) if u in g}
     n = len(nodes)
+    if not override and n == comp.n:
+        return Operator(nodes=nodes, index=index, base=comp, keep=None, rows_t=None,
+                        version=graph.version(view.context))
     keep = comp.keep_template.copy()
     src: list[int] = []
     dst: list[int] = []

@@ -181,15 +181,20 @@ def restart_vector(n: int, seeds: Mapping[int, float]) -> FloatArray:
     return p
 
 
-def _dot(a: FloatArray, b: FloatArray) -> float:
-    # Not BLAS: a threaded ddot on a loaded 2-core machine costs more than the whole product.
-    return float((a * b).sum())
-
-
 def _bicgstab(apply: Callable[[FloatArray], FloatArray], b: FloatArray, y0: FloatArray,
               target: Callable[[FloatArray], float], max_iter: int
               ) -> tuple[FloatArray, int, bool]:
-    """BiCGSTAB (van der Vorst 1992) for ``y - apply(y) = b``; stops when ``target`` says so."""
+    """BiCGSTAB (van der Vorst 1992) for ``y - apply(y) = b``; stops when ``target`` says so.
+
+    Vector operations are done in place, and dot products without BLAS: a threaded ``ddot``
+    on a loaded two-core machine costs more than the whole sparse product.
+    """
+    tmp = np.empty_like(b)
+
+    def dot(a: FloatArray, c: FloatArray) -> float:
+        np.multiply(a, c, out=tmp)
+        return float(tmp.sum())
+
     y = y0.copy()
     matvecs = 1
     r = b - (y - apply(y))
@@ -197,28 +202,39 @@ def _bicgstab(apply: Callable[[FloatArray], FloatArray], b: FloatArray, y0: Floa
     rho = alpha = omega = 1.0
     v = np.zeros_like(b)
     p = np.zeros_like(b)
+    s = np.empty_like(b)
+    t = np.empty_like(b)
     for _ in range(max_iter):
-        if float(np.abs(r).sum()) <= target(y):
+        np.abs(r, out=tmp)
+        if float(tmp.sum()) <= target(y):
             return y, matvecs, True
-        rho_new = _dot(r_hat, r)
+        rho_new = dot(r_hat, r)
         if rho_new == 0.0 or omega == 0.0:
             return y, matvecs, False
         beta = (rho_new / rho) * (alpha / omega)
         rho = rho_new
-        p = r + beta * (p - omega * v)
-        v = p - apply(p)
-        denom = _dot(r_hat, v)
+        np.multiply(v, omega, out=tmp)  # p = r + beta (p - omega v)
+        p -= tmp
+        p *= beta
+        p += r
+        np.subtract(p, apply(p), out=v)
+        denom = dot(r_hat, v)
         if denom == 0.0:
             return y, matvecs + 1, False
         alpha = rho / denom
-        s = r - alpha * v
-        t = s - apply(s)
+        np.multiply(v, alpha, out=tmp)  # s = r - alpha v
+        np.subtract(r, tmp, out=s)
+        np.subtract(s, apply(s), out=t)
         matvecs += 2
-        tt = _dot(t, t)
-        omega = _dot(t, s) / tt if tt > 0 else 0.0
-        y = y + alpha * p + omega * s
-        r = s - omega * t
-        if not np.isfinite(y).all():
+        tt = dot(t, t)
+        omega = dot(t, s) / tt if tt > 0 else 0.0
+        np.multiply(p, alpha, out=tmp)  # y += alpha p + omega s
+        y += tmp
+        np.multiply(s, omega, out=tmp)
+        y += tmp
+        np.multiply(t, omega, out=tmp)  # r = s - omega t
+        np.subtract(s, tmp, out=r)
+        if not np.isfinite(alpha * omega):
             return y0, matvecs, False
     return y, matvecs, False
 
@@ -257,7 +273,9 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
         p = restart_vector(n, seeds)
 
     def leaky(y: FloatArray) -> FloatArray:
-        return damping * op.apply(y)
+        out = op.apply(y)
+        out *= damping
+        return out
 
     def fixed(x: FloatArray) -> FloatArray:
         ax = damping * op.apply(x)

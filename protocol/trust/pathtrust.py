@@ -23,11 +23,12 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..errors import LocalProtocolError
 
-__all__ = ["moletrust", "tidaltrust"]
+__all__ = ["TidalSupport", "moletrust", "moletrust_layers", "tidaltrust", "tidaltrust_support"]
 
 N = TypeVar("N", bound=Hashable)
 Successors = Callable[[N], Iterable[tuple[N, float]]]
@@ -80,11 +81,18 @@ def moletrust(successors: Successors[N], source: N, *, horizon: int = 3,
     >>> round(moletrust(lambda u: g.get(u, []), "me")["c"], 4)
     0.575
     """
+    return moletrust_layers(successors, source, horizon=horizon, threshold=threshold)[0]
+
+
+def moletrust_layers(successors: Successors[N], source: N, *, horizon: int = 3,
+                     threshold: float = 0.5) -> tuple[dict[N, float], dict[N, int]]:
+    """:func:`moletrust`, with the distance at which each node got its value."""
     _check(horizon, threshold)
     trust: dict[N, float] = {}
     for v, w in successors(source):
         if v != source:
             trust[v] = w
+    layer = dict.fromkeys(trust, 1)
     seen = set(trust) | {source}
     frontier = [v for v, t in trust.items() if t >= threshold and t > 0]
     for depth in range(2, horizon + 1):
@@ -101,9 +109,10 @@ def moletrust(successors: Successors[N], source: N, *, horizon: int = 3,
                 den[v] = den.get(v, 0.0) + tu
         for v, total in num.items():
             trust[v] = total / den[v]
+            layer[v] = depth
         seen.update(num)
         frontier = [v for v in num if trust[v] >= threshold and trust[v] > 0]
-    return trust
+    return trust, layer
 
 
 def tidaltrust(successors: Successors[N], source: N, sink: N, *,
@@ -144,10 +153,27 @@ def tidaltrust(successors: Successors[N], source: N, sink: N, *,
     >>> tidaltrust(lambda u: g.get(u, []), "me", "t")
     0.4
     """
+    return tidaltrust_support(successors, source, sink, max_depth=max_depth).value
+
+
+@dataclass(frozen=True)
+class TidalSupport(Generic[N]):
+    """What :func:`tidaltrust` used: the value, each node's layer, the path depth and ``max``."""
+
+    value: float | None
+    layer: dict[N, int]
+    depth: int
+    best: float
+
+
+def tidaltrust_support(successors: Successors[N], source: N, sink: N, *,
+                       max_depth: int = 3) -> TidalSupport[N]:
+    """:func:`tidaltrust`, with the shortest-path layers and strength threshold it used."""
+    none: TidalSupport[N] = TidalSupport(value=None, layer={}, depth=0, best=0.0)
     if max_depth < 1:
         raise LocalProtocolError(f"max_depth must be at least 1, got {max_depth}")
     if source == sink:
-        return None
+        return none
     layers: list[list[N]] = [[source]]
     into: dict[N, list[tuple[N, float]]] = {}  # edges from the previous layer
     raters: dict[N, float] = {}
@@ -164,14 +190,14 @@ def tidaltrust(successors: Successors[N], source: N, sink: N, *,
         if raters:
             break
         if not nxt:
-            return None
+            return none
         layers.append(list(nxt))
         into.update(nxt)
         seen.update(nxt)
     if not raters:
-        return None
+        return none
     if source in raters:
-        return raters[source]
+        return TidalSupport(value=raters[source], layer={sink: 1}, depth=1, best=0.0)
     # strength of the strongest path from the source to each node (widest path on the DAG)
     strength: dict[N, float] = {source: float("inf")}
     for layer in layers[1:]:
@@ -193,4 +219,6 @@ def tidaltrust(successors: Successors[N], source: N, sink: N, *,
         for u, (num, den) in pending.items():
             if u not in value and den > 0:
                 value[u] = num / den
-    return value.get(source)
+    where = {v: k for k, nodes in enumerate(layers) for v in nodes}
+    where[sink] = len(layers)
+    return TidalSupport(value=value.get(source), layer=where, depth=len(layers), best=best)

@@ -5,7 +5,8 @@ Run from the repository root::
     python specs/vectors/generate.py          # (re)write the files
     python specs/vectors/generate.py --check  # exit 1 if a file would change
 
-One file per assertion kind and cryptosuite. Each holds the unsigned credential
+One file per assertion kind and cryptosuite, plus a TrustMark carrying a W3C Bitstring
+Status List entry (``credentialStatus``) per cryptosuite. Each holds the unsigned credential
 (``input``), the key file (a fixed test seed: never use it for anything else), the proof
 time, the canonical form that is hashed (``canonicalDocument``: N-Quads for
 ``eddsa-rdfc-2022``, JCS text for ``eddsa-jcs-2022``), the expected signed document and its
@@ -31,6 +32,7 @@ from confiance.protocol.model import (
     Referral,
     Revocation,
     Scale,
+    StatusEntry,
     TrustMark,
     format_datetime,
     to_credential,
@@ -70,6 +72,13 @@ def assertions(issuer: str) -> dict[str, Assertion]:
         "revocation": Revocation(**none, target=target, reason="Issued by mistake."),
         "acceptance": Acceptance(**none, target=target, accepted=True,
                                  description="I accept this rating."),
+        "trustmark-status": TrustMark(
+            **common, context="seller", subject="did:example:alice",
+            mark="https://market.example/marks/top-seller", status="Top seller",
+            credential_status=StatusEntry(
+                id="https://market.example/status/3#94567", status_purpose="revocation",
+                status_list_index=94567,
+                status_list_credential="https://market.example/status/3")),
     }
 
 
@@ -83,7 +92,9 @@ def vectors() -> dict[str, dict[str, Any]]:
             canonical = (canonicalize_rdfc(unsigned) if suite == "eddsa-rdfc-2022"
                          else canonicalize_jcs(unsigned).decode("utf-8"))
             out[f"{kind}-{suite}.json"] = {
-                "description": f"A Confiance {assertion.kind} signed with {suite}.",
+                "description": f"A Confiance {assertion.kind} signed with {suite}"
+                               + (" (with a Bitstring Status List entry)."
+                                  if assertion.credential_status else "."),
                 "suite": suite,
                 "created": format_datetime(CREATED),
                 "key": key.to_json(),

@@ -153,6 +153,11 @@ class _Cut:
             raise aiohttp.ClientConnectionError(f"partitioned from {url}")
         return self.inner.post(url, **kwargs)
 
+    def get(self, url: str, **kwargs: Any) -> Any:  # key fetches (did.json, descriptor)
+        if any(url.startswith(b + "/") for b in self.blocked):
+            raise aiohttp.ClientConnectionError(f"partitioned from {url}")
+        return self.inner.get(url, **kwargs)
+
     async def close(self) -> None:
         await self.inner.close()
 

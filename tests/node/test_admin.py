@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import copy
+import gzip
 import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from nodehelpers import NODE_DID, Party, admin_headers, node_of, now, quote
+from nodehelpers import NODE_DID, PUBLIC_URL, Party, admin_headers, node_of, now, quote
 
 from confiance.node.statuslist import decode_bits
 from confiance.protocol.assertions import verify_assertion
@@ -172,3 +175,88 @@ async def test_wellknown_context_and_openapi(client: Client) -> None:
     assert "KeyRotation" in node_ctx["@context"]
     api = await (await client.get("/openapi.json")).json()
     assert api["openapi"].startswith("3.1")
+
+
+def _bit(encoded_list: str, index: int) -> int:
+    """Read one bit as a verifier would, from the spec alone (not the node's helper):
+    multibase base64url (prefix ``u``, no padding), GZIP, index 0 = left-most bit."""
+    assert encoded_list.startswith("u")
+    data = encoded_list[1:]
+    bits = gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+    return (bits[index // 8] >> (7 - index % 8)) & 1
+
+
+async def _status_bit(client: Client, document: dict[str, Any]) -> int:
+    """Follow the signed document's own ``credentialStatus``; verify the list; read the bit."""
+    entry = document["credentialStatus"]
+    assert entry["type"] == "BitstringStatusListEntry"
+    assert entry["statusPurpose"] == "revocation"
+    url = entry["statusListCredential"]
+    assert url.startswith(PUBLIC_URL + "/status/")
+    response = await client.get(url.removeprefix(PUBLIC_URL))
+    assert response.status == 200
+    assert response.content_type == "application/vc+ld+json"
+    credential = await response.json(content_type=None)
+    node = node_of(client)
+    report = verify(credential, now=now(), loader=node.loader,
+                    key_resolver=node.keyring.resolve, require_issuer_binding=True)
+    assert report.ok, report
+    assert credential["id"] == url
+    assert credential["issuer"] == document["issuer"]  # the list is the issuer's word
+    assert "BitstringStatusListCredential" in credential["type"]
+    subject = credential["credentialSubject"]
+    assert subject["statusPurpose"] == entry["statusPurpose"]
+    return _bit(subject["encodedList"], int(entry["statusListIndex"]))
+
+
+async def test_signed_assertion_carries_its_status_list_entry(client: Client) -> None:
+    """A verifier holding only the signed document can check revocation: the entry is
+    signed with the assertion, the list is signed by the same issuer."""
+    node = node_of(client)
+    issued = [await issue(client),
+              await issue(client, {**MARK, "suite": "eddsa-rdfc-2022", "credentialSubject": {
+                  **MARK["credentialSubject"], "id": "did:key:zRdfc"}})]
+    for body in issued:
+        fetched = await client.get(f"/assertions/{quote(body['id'])}")
+        document = await fetched.json(content_type=None)
+        assert document == body["document"]
+        signed = verify_assertion(document, now=now(), loader=node.loader,
+                                  key_resolver=node.keyring.resolve)
+        assert signed.id == body["id"]
+        status = signed.assertion.credential_status
+        assert status is not None and status.status_purpose == "revocation"
+        assert document["credentialStatus"] == body["credentialStatus"]  # envelope kept
+        assert isinstance(document["credentialStatus"]["statusListIndex"], str)
+        envelope = await (await client.get(f"/assertions/{quote(body['id'])}",
+                                           headers={"Accept": "application/json"})).json()
+        assert envelope["credentialStatus"] == document["credentialStatus"]
+        assert await _status_bit(client, document) == 0
+    first, second = issued
+    assert first["credentialStatus"]["statusListIndex"] != \
+        second["credentialStatus"]["statusListIndex"]
+    # tampering with the entry breaks the signature: the issuer's bit cannot be swapped
+    tampered = copy.deepcopy(second["document"])
+    tampered["credentialStatus"]["statusListIndex"] = first["credentialStatus"][
+        "statusListIndex"]
+    refused = await client.post("/assertions", json=tampered)
+    assert refused.status == 422
+    # request mode embeds the same signed documents, entry included
+    report = await (await client.get("/subjects/did:key:zRdfc/status")).json(content_type=None)
+    assert [c["credentialStatus"] for c in report["verifiableCredential"]] == [
+        second["credentialStatus"]]
+
+    response = await client.post(f"/admin/revoke/{quote(second['id'])}",
+                                 headers=admin_headers(client))
+    assert response.status == 201, await response.text()
+    assert await _status_bit(client, second["document"]) == 1
+    assert await _status_bit(client, first["document"]) == 0
+    revocation = (await response.json())["document"]
+    assert "credentialStatus" not in revocation  # a revocation is not itself revocable
+
+
+async def test_acceptances_issued_by_the_node_get_no_status_entry(client: Client,
+                                                                   alice: Party) -> None:
+    held = await (await client.post("/assertions", json=alice.rating(NODE_DID))).json()
+    body = await issue(client, {"kind": "Acceptance", "credentialSubject": {
+        "id": held["id"], "decision": "accept"}})
+    assert "credentialStatus" not in body and "credentialStatus" not in body["document"]

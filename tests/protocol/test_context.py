@@ -28,6 +28,7 @@ from confiance.protocol.model import (
     Referral,
     Revocation,
     Scale,
+    StatusEntry,
     TrustMark,
     from_credential,
     to_credential,
@@ -46,6 +47,9 @@ BUNDLED_V2 = Path(pyld.__file__).parent / "documentloader/frozen/bundled/credent
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ISSUER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 CID = "ni:///sha-256;" + "A" * 43
+STATUS_NS = "https://www.w3.org/ns/credentials/status#"
+STATUS = StatusEntry(id="https://node.example/status/1#42", status_list_index=42,
+                     status_list_credential="https://node.example/status/1")
 
 EXPECTED_TERMS = {
     "TrustAssertion", "Rating", "TrustMark", "Referral", "Recognition", "Revocation",
@@ -101,6 +105,9 @@ SAMPLES: dict[str, Assertion] = {
                       status="97% positive over 1,204 sales", value=97, mark_version="2",
                       evidence=("https://shop.example/users/alice/feedback",
                                 "https://shop.example/users/alice/sales")),
+    "mark-with-status": TrustMark(
+        issuer=ISSUER, context="seller", valid_from=T0, subject="did:example:alice",
+        mark="https://shop.example/marks/top", status="Top seller", credential_status=STATUS),
     "referral": Referral(issuer=ISSUER, context="wiki-editor", valid_from=T0,
                          subject="did:example:carol", audience="https://wiki.example",
                          consent=CID, comment="has edited with me for years"),
@@ -167,7 +174,7 @@ def test_every_expanded_iri_is_known(name: str) -> None:
     """Every predicate lands in the VC, security, schema.org or Confiance vocabulary."""
     nquads = normalize(to_credential(SAMPLES[name]))
     allowed = ("https://www.w3.org/2018/credentials#", "https://schema.org/", VOCAB,
-               "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+               "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", STATUS_NS)
     for line in nquads.splitlines():
         predicate = line.split(" ")[1]
         assert predicate.strip("<>").startswith(allowed), line
@@ -182,6 +189,26 @@ def test_round_trip_and_canonical_form(name: str) -> None:
     assert nquads.endswith(" .\n") and "_:c14n0" in nquads  # the credential is a blank node
     reordered = json.loads(json.dumps(doc, sort_keys=True))
     assert normalize(reordered) == nquads
+
+
+def test_vc_context_defines_the_status_list_entry() -> None:
+    """``credentialStatus`` and the ``BitstringStatusListEntry`` terms come from VC 2.0:
+    nothing is dropped, the list is an IRI node, the index a plain string literal."""
+    v2 = DOCUMENTS[CREDENTIALS_V2_URL]["@context"]
+    scoped = v2["BitstringStatusListEntry"]["@context"]
+    assert {"statusPurpose", "statusListIndex", "statusListCredential"} <= set(scoped)
+    doc = to_credential(SAMPLES["mark-with-status"])
+    [node] = expand_strict(doc)
+    [entry] = node["https://www.w3.org/2018/credentials#credentialStatus"]
+    assert entry["@id"] == "https://node.example/status/1#42"
+    assert entry["@type"] == [STATUS_NS + "BitstringStatusListEntry"]
+    assert entry[STATUS_NS + "statusPurpose"] == [{"@value": "revocation"}]
+    assert entry[STATUS_NS + "statusListIndex"] == [{"@value": "42"}]
+    assert entry[STATUS_NS + "statusListCredential"] == [{"@id": "https://node.example/status/1"}]
+    lines = normalize(doc).splitlines()
+    assert f'<https://node.example/status/1#42> <{STATUS_NS}statusListIndex> "42" .' in lines
+    assert ("_:c14n0 <https://www.w3.org/2018/credentials#credentialStatus> "
+            "<https://node.example/status/1#42> .") in lines
 
 
 def test_undefined_member_is_dropped_so_it_can_be_detected() -> None:

@@ -21,7 +21,10 @@ FILES = sorted(p.name for p in VECTORS.glob("*.json"))
 
 
 def test_there_is_one_vector_per_kind_and_suite() -> None:
-    assert len(FILES) == 12
+    assert len(FILES) == 14  # six kinds and a TrustMark with credentialStatus, two suites
+    assert "credentialStatus" in json.loads(
+        (VECTORS / "trustmark-status-eddsa-rdfc-2022.json").read_text(encoding="utf-8")
+    )["signed"]
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -15,6 +15,7 @@ from confiance.protocol.model import (
     CONFIANCE_CONTEXT_URL,
     CREDENTIALS_V2_URL,
     KINDS,
+    STATUS_PURPOSES,
     Acceptance,
     Assertion,
     Rating,
@@ -22,6 +23,7 @@ from confiance.protocol.model import (
     Referral,
     Revocation,
     Scale,
+    StatusEntry,
     TrustMark,
     format_datetime,
     from_credential,
@@ -57,6 +59,10 @@ short_texts = texts.map(lambda s: s[:30]).filter(lambda s: s.strip())
 numbers = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.integers(-1000, 1000)
 datetimes = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
                          timezones=st.just(UTC))
+status_entries = st.builds(StatusEntry, status_list_credential=iris,
+                           status_list_index=st.integers(0, 10**15 - 1),
+                           status_purpose=st.sampled_from(STATUS_PURPOSES),
+                           id=st.none() | iris)
 
 
 @st.composite
@@ -82,6 +88,7 @@ def commons(draw: st.DrawFn, context_required: bool = True) -> dict[str, Any]:
         "valid_until": None if until is None else start + until,
         "name": draw(st.none() | short_texts),
         "description": draw(st.none() | texts),
+        "credential_status": draw(st.none() | status_entries),
     }
 
 
@@ -189,6 +196,13 @@ def test_document_shape(assertion: Assertion) -> None:
     assert doc["validFrom"].endswith("Z")
     assert ("trustContext" in doc["credentialSubject"]) == (assertion.context is not None)
     assert "proof" not in doc and "id" not in doc
+    status = assertion.credential_status
+    assert ("credentialStatus" in doc) == (status is not None)
+    if status is not None:
+        entry = doc["credentialStatus"]
+        assert entry["type"] == "BitstringStatusListEntry"
+        assert entry["statusListIndex"] == str(status.status_list_index)  # a string, base 10
+        assert list(doc).index("credentialStatus") == list(doc).index("credentialSubject") + 1
 
 
 @settings(max_examples=100, deadline=None)
@@ -302,6 +316,23 @@ def test_scale_normalise_and_labels() -> None:
     (lambda: Revocation(**COMMON, target="https://x.example/1"), "assertion id"),
     (lambda: Revocation(**COMMON, target=CID + "A"), "assertion id"),
     (lambda: Acceptance(**COMMON, target=CID, accepted="yes"), "true or false"),
+    (lambda: StatusEntry(status_list_credential="https://n.example/status/1",
+                         status_list_index=-1), "from 0 to"),
+    (lambda: StatusEntry(status_list_credential="https://n.example/status/1",
+                         status_list_index=10**15), "from 0 to"),
+    (lambda: StatusEntry(status_list_credential="https://n.example/status/1",
+                         status_list_index=True), "integer"),
+    (lambda: StatusEntry(status_list_credential="https://n.example/status/1",
+                         status_list_index="7"), "integer"),  # type: ignore[arg-type]
+    (lambda: StatusEntry(status_list_credential="https://n.example/status/1",
+                         status_list_index=7, status_purpose="message"), "one of revocation"),
+    (lambda: StatusEntry(status_list_credential="status/1", status_list_index=7),
+     "statusListCredential must be"),
+    (lambda: StatusEntry(status_list_credential="https://n.example/status/1",
+                         status_list_index=7, id="#7"), "credentialStatus.id must be"),
+    (lambda: Rating(**COMMON, subject="did:example:b", score=3,
+                    credential_status={"statusListIndex": "7"}),  # type: ignore[arg-type]
+     "must be a StatusEntry"),
 ])
 def test_constructor_errors(build: Any, words: str) -> None:
     with pytest.raises(SchemaError, match=words):
@@ -364,3 +395,45 @@ def test_from_credential_translates_rule_errors() -> None:
     doc["credentialSubject"]["conversionRule"]["map"] = {"a": 1, "A": 0.5}
     with pytest.raises(SchemaError, match="conversionRule: category 'A' is mapped twice"):
         from_credential(doc)
+
+
+def test_credential_status_round_trip_and_spec_shape() -> None:
+    """The W3C Bitstring Status List entry, as the specification's example writes it."""
+    entry = StatusEntry(id="https://example.com/credentials/status/3#94567",
+                        status_purpose="revocation", status_list_index=94567,
+                        status_list_credential="https://example.com/credentials/status/3")
+    rating = Rating(**COMMON, subject="did:example:b", score=3, credential_status=entry)
+    doc = to_credential(rating)
+    assert doc["credentialStatus"] == {
+        "id": "https://example.com/credentials/status/3#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://example.com/credentials/status/3",
+    }
+    assert from_credential(json.loads(json.dumps(doc))) == rating
+    bare = StatusEntry(status_list_credential="https://n.example/s/1", status_list_index=0,
+                       status_purpose="suspension")
+    assert bare.to_json() == {"type": "BitstringStatusListEntry", "statusPurpose": "suspension",
+                              "statusListIndex": "0",
+                              "statusListCredential": "https://n.example/s/1"}
+    assert StatusEntry.from_json(bare.to_json()) == bare
+    # no status: no member (the golden vectors keep their bytes)
+    assert "credentialStatus" not in to_credential(
+        Rating(**COMMON, subject="did:example:b", score=3))
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ([{"type": "BitstringStatusListEntry"}], "is not of type 'object'"),
+    ({"type": "StatusList2021Entry", "statusPurpose": "revocation", "statusListIndex": "1",
+      "statusListCredential": "https://n.example/s/1"}, "must be"),
+    ({"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+      "statusListIndex": "01", "statusListCredential": "https://n.example/s/1"},
+     "not well-formed"),
+])
+def test_from_credential_refuses_bad_status_entries(value: Any, words: str) -> None:
+    doc = to_credential(Rating(**COMMON, subject="did:example:b", score=3))
+    doc["credentialStatus"] = value
+    with pytest.raises(SchemaError, match=words) as info:
+        from_credential(doc)
+    assert str(info.value.detail["pointer"]).startswith("/credentialStatus")

@@ -147,6 +147,9 @@ def _delete(*path: Any) -> Mutation:
 
 
 CS = "credentialSubject"
+STATUS = {"id": "https://node.example/status/1#7", "type": "BitstringStatusListEntry",
+          "statusPurpose": "revocation", "statusListIndex": "7",
+          "statusListCredential": "https://node.example/status/1"}
 REJECTIONS: list[tuple[str, str, Mutation, str, str]] = [
     # (case, kind, mutation, expected pointer, expected words in the message)
     ("missing trustContext", "Rating", _delete(CS, "trustContext"), "/credentialSubject",
@@ -157,8 +160,35 @@ REJECTIONS: list[tuple[str, str, Mutation, str, str]] = [
     ("missing mark", "TrustMark", _delete(CS, "mark"), "/credentialSubject", "'mark'"),
     ("extra subject member", "Rating", _set(CS, "injected", value=1), "/credentialSubject",
      "'injected' was unexpected"),
-    ("extra top-level member", "Referral", _set("credentialStatus", value={}), "",
-     "'credentialStatus' was unexpected"),
+    ("extra top-level member", "Referral", _set("termsOfUse", value={}), "",
+     "'termsOfUse' was unexpected"),
+    ("empty credentialStatus", "Referral", _set("credentialStatus", value={}),
+     "/credentialStatus", "is a required property"),
+    ("credentialStatus list", "Rating", _set("credentialStatus", value=[STATUS]),
+     "/credentialStatus", "is not of type 'object'"),
+    ("status entry of another type", "Rating",
+     _set("credentialStatus", value={**STATUS, "type": "StatusList2021Entry"}),
+     "/credentialStatus/type", 'must be "BitstringStatusListEntry"'),
+    ("status index as number", "TrustMark",
+     _set("credentialStatus", value={**STATUS, "statusListIndex": 7}),
+     "/credentialStatus/statusListIndex", "is not of type 'string'"),
+    ("status index with leading zero", "Rating",
+     _set("credentialStatus", value={**STATUS, "statusListIndex": "07"}),
+     "/credentialStatus/statusListIndex", "not well-formed"),
+    ("negative status index", "Rating",
+     _set("credentialStatus", value={**STATUS, "statusListIndex": "-1"}),
+     "/credentialStatus/statusListIndex", "not well-formed"),
+    ("huge status index", "Rating",
+     _set("credentialStatus", value={**STATUS, "statusListIndex": "1" * 16}),
+     "/credentialStatus/statusListIndex", "longer than 15"),
+    ("message status purpose", "Recognition",
+     _set("credentialStatus", value={**STATUS, "statusPurpose": "message"}),
+     "/credentialStatus/statusPurpose", 'is not one of ["revocation", "suspension"]'),
+    ("status size", "Rating", _set("credentialStatus", value={**STATUS, "statusSize": 1}),
+     "/credentialStatus", "'statusSize' was unexpected"),
+    ("relative status list", "Revocation",
+     _set("credentialStatus", value={**STATUS, "statusListCredential": "/status/1"}),
+     "/credentialStatus/statusListCredential", "absolute IRI"),
     ("extra scale member", "Rating", _set(CS, "scale", "step", value=1),
      "/credentialSubject/scale", "'step' was unexpected"),
     ("extra mark member", "TrustMark", _set(CS, "mark", "name", value="x"),
@@ -245,6 +275,22 @@ def test_rejections_name_pointer_and_reason(kind: str, mutate: Mutation, pointer
     assert problem["status"] == 422 and problem["pointer"] == pointer
     with pytest.raises(SchemaError):  # and from_credential refuses it too
         from_credential(doc)
+
+
+@pytest.mark.parametrize("kind", SCHEMA_KINDS)
+@pytest.mark.parametrize("entry", [
+    STATUS,
+    {k: v for k, v in STATUS.items() if k != "id"},  # id is optional (a MAY in the spec)
+    {**STATUS, "statusPurpose": "suspension", "statusListIndex": "0"},
+])
+def test_every_kind_admits_a_status_list_entry(kind: str, entry: dict[str, str]) -> None:
+    doc = copy.deepcopy(DOCS[kind])
+    doc["credentialStatus"] = dict(entry)
+    validate_document(doc, kind)
+    assertion = from_credential(doc)
+    assert assertion.credential_status is not None
+    assert assertion.credential_status.status_list_index == int(entry["statusListIndex"])
+    assert to_credential(assertion) == doc
 
 
 def test_score_outside_scale_is_refused_by_the_model() -> None:
