@@ -57,7 +57,6 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from confiance.protocol.canonical import parse_json
 from confiance.protocol.errors import (
     ConfianceError,
     GossipError,
@@ -414,7 +413,8 @@ class PeerKeys:
             return
         task = asyncio.create_task(self.refresh(link), name=f"peer keys {link.url}")
         self._tasks[did] = task
-        task.add_done_callback(lambda _: self._tasks.pop(did, None))
+        task.add_done_callback(
+            lambda done: self._tasks.pop(did) if self._tasks.get(did) is done else None)
 
     async def refresh(self, link: PeerLink, *, force: bool = False) -> PeerKeySet | None:
         """Fetch and check ``link``'s keys (at most once per ``key_refresh_min``, one fetch
@@ -445,6 +445,11 @@ class PeerKeys:
                 self.cache.failed(did, reason, now)
                 log.info("peer keys unavailable", extra={"peer": link.url, "did": did,
                                                          "error": reason[:300]})
+                return None
+            except Exception as exc:  # a bug must not turn every ingest into a 500
+                self.failures += 1
+                self.cache.failed(did, f"internal error: {type(exc).__name__}", now)
+                log.exception("fetching the keys of %s failed", link.url)
                 return None
             self.cache.store(keys, now)
             log.info("peer keys", extra={"peer": link.url, "did": did,
@@ -484,10 +489,10 @@ class PeerKeys:
             raise _Unavailable(f"{url}: {type(exc).__name__}: {exc}") from None
         if len(body) > cap:
             raise RemoteKeysRefused(f"{url} is larger than {cap} bytes")
-        try:
-            return parse_json(body, replace(self.gossip.node.limits, max_bytes=cap))
-        except ConfianceError as exc:
-            raise RemoteKeysRefused(f"{url}: {exc.message}") from None
+        try:  # not parse_json: discovery documents hold nulls, which assertions may not
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise RemoteKeysRefused(f"{url} is not valid JSON: {str(exc)[:200]}") from None
 
     def forget(self, link: PeerLink) -> None:
         """A peer is no longer recognised: its keys no longer resolve (unless another
@@ -737,8 +742,10 @@ class Gossip:
                      peer: str, *, solicited: bool = False) -> tuple[str, ...]:
         """Verify and store documents a peer sent; returns the roots to prune.
 
-        Invalid documents cost the peer score and are neither stored nor forwarded; those
-        that cannot be checked here (unknown did:web key, expired, out of order) are set
+        The keys of recognised peers that the batch names are fetched first (once per DID,
+        see :class:`PeerKeys`). Invalid documents cost the peer score and are neither stored
+        nor forwarded; those that cannot be checked here (a did:web not recognised here or
+        whose keys are unavailable, a key outside its period, expired, out of order) are set
         aside without blame; anti-entropy offers them again later. A pushed document we
         already hold prunes the sender in its tree; only when the sender was pruned there
         already (it ignores prunes, or floods) does it cost score. Answers to our own

@@ -135,9 +135,10 @@ def _statements(descriptor: dict[str, Any], did: str, rotation_vm: str, rotation
     found = []
     for statement in raw:
         subject = statement.get("credentialSubject") if isinstance(statement, dict) else None
+        types = statement.get("type") if isinstance(statement, dict) else None
         if not isinstance(subject, dict) or statement.get("issuer") != did \
-                or subject.get("id") != did or "KeyRotation" not in (statement.get("type")
-                                                                     or ()):
+                or subject.get("id") != did or not isinstance(types, list) \
+                or "KeyRotation" not in types:
             raise RemoteKeysRefused("a keyRotations item is not a KeyRotation by " + did)
         rotated = _date(subject.get("rotatedAt"), "rotatedAt")
         previous, nxt = subject.get("previousKey"), subject.get("nextKey")

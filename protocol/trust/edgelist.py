@@ -21,9 +21,9 @@ listed twice the later line wins (or the later time, when given).
 from __future__ import annotations
 
 import math
-from math import isfinite
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from math import isfinite
 from typing import NamedTuple, Protocol
 
 from ..errors import LimitExceeded, LocalProtocolError, MalformedDocument

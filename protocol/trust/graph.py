@@ -55,6 +55,8 @@ __all__ = ["STATUSES", "EvaluatorView", "TrustGraph"]
 STATUSES = ("valid", "revoked", "rejected-by-subject", "expired", "superseded",
             "not-yet-valid")
 _EXTERNAL = frozenset(STATUSES)
+#: Revocations and Acceptances kept while their target has not arrived (oldest dropped).
+MAX_WAITING = 100_000
 
 
 @dataclass(eq=False)
@@ -237,6 +239,8 @@ class TrustGraph:
         kind = "revoke" if isinstance(assertion, Revocation) else "decide"
         target = self._records.get(assertion.target)
         if target is None:
+            if len(self._waiting) >= MAX_WAITING:  # bounded: drop the oldest
+                self._waiting.pop(next(iter(self._waiting)))
             self._waiting.setdefault(assertion.target, []).append((kind, assertion))
             return False
         return self._apply_decision(target, kind, assertion, aid)
