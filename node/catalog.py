@@ -2,8 +2,10 @@
 
 Reconciliation needs a sorted id index with fast range fingerprints
 (:class:`~confiance.protocol.gossip.SortedIdIndex`); the store keeps assertions by arrival
-order. The catalogue holds every held id and every tombstoned id (so anti-entropy treats an
-erased assertion as held and never asks for it again), the few fields per-peer filters look
+order. The catalogue holds every held id, every tombstoned id (so anti-entropy treats an
+erased assertion as held and never asks for it again) and the ids of the erasure notices
+(``node/erasures.py``: content-addressed like assertions, so the same reconciliation
+carries erasures to stale peers), the few fields per-peer filters look
 at, and the broadcast root each assertion came with. It is loaded once at start-up from the
 store and kept current by the ingest listener: it cannot disagree with the database after a
 restart because it *is* rebuilt from it.
@@ -40,6 +42,7 @@ class IdCatalog:
         self.index = SortedIdIndex()
         self._meta: dict[bytes, _Meta] = {}
         self._tombstoned: set[bytes] = set()
+        self._notices: set[bytes] = set()
         self._views: dict[Filters, SortedIdIndex] = {}
         self._roots: OrderedDict[bytes, str] = OrderedDict()
         self._arrived: OrderedDict[bytes, float] = OrderedDict()
@@ -70,12 +73,21 @@ class IdCatalog:
             if len(stones) < _PAGE:
                 break
             after = stones[-1].seq
+        after = 0
+        while True:
+            notices = await store.erasures(after, _PAGE)
+            for _, notice_id in notices:
+                self.add_notice(parse_assertion_id(notice_id))
+            if len(notices) < _PAGE:
+                break
+            after = notices[-1][0]
         return len(self.index)
 
     def add(self, digest: bytes, kind: str, context: str | None, issuer: str) -> bool:
         """Record a newly held assertion; False if it was known already."""
         meta = _Meta(kind, context, issuer)
         self._meta[digest] = meta
+        self._tombstoned.discard(digest)  # a tombstone that gave way (wrong issuer)
         new = bool(self.index.add(digest))
         if new:
             for filters, view in self._views.items():
@@ -90,6 +102,18 @@ class IdCatalog:
         self.index.add(digest)
         for view in self._views.values():
             view.add(digest)
+
+    def add_notice(self, digest: bytes) -> bool:
+        """An erasure notice (``node/erasures.py``): reconciled with every peer, whatever
+        its filters, so that erasures reach every node that may hold what they erase."""
+        self._notices.add(digest)
+        new = bool(self.index.add(digest))
+        for view in self._views.values():
+            view.add(digest)
+        return new
+
+    def is_notice(self, digest: bytes) -> bool:
+        return digest in self._notices
 
     def is_tombstoned(self, digest: bytes) -> bool:
         return digest in self._tombstoned
@@ -107,7 +131,8 @@ class IdCatalog:
             return self.index
         view = self._views.get(filters)
         if view is None:
-            view = SortedIdIndex(d for d in self.index if d in self._tombstoned or (
+            view = SortedIdIndex(d for d in self.index if d in self._tombstoned
+                                 or d in self._notices or (
                 d in self._meta and self.matches(d, filters)))
             if len(self._views) >= 64:  # filters come from peers: bound the cache
                 self._views.pop(next(iter(self._views)))

@@ -49,15 +49,18 @@ from confiance.protocol.model import (
     parse_datetime,
 )
 
+from .erasures import ErasureNotice, verify_notice
 from .keyring import Keyring
 from .problems import Erased, UnknownKind
 from .storage import AssertionRecord, PutResult, Store, StoredAssertion
 
-__all__ = ["ErasureListener", "Ingestor", "KeyPrefetch", "Listener", "record_for", "slot_for"]
+__all__ = ["ErasureListener", "Ingestor", "KeyPrefetch", "Listener", "NoticeListener",
+           "record_for", "slot_for"]
 
 log = logging.getLogger("confiance.node")
 Listener = Callable[[StoredAssertion], Awaitable[None] | None]
 ErasureListener = Callable[[list[str]], Awaitable[None] | None]
+NoticeListener = Callable[[ErasureNotice, list[str]], Awaitable[None] | None]
 KeyPrefetch = Callable[[dict[str, Any]], Awaitable[None]]
 SUBJECT_KINDS = frozenset({"Rating", "TrustMark", "Referral", "Recognition"})
 
@@ -124,6 +127,7 @@ class Ingestor:
         self.executor = executor
         self.listeners: list[Listener] = []
         self.erasure_listeners: list[ErasureListener] = []
+        self.notice_listeners: list[NoticeListener] = []
         #: awaited before verifying a document from outside: fetches remote keys it names
         #: into the keyring's cache (set by :mod:`.peers`; never raises for bad input)
         self.key_prefetch: KeyPrefetch | None = None
@@ -142,6 +146,39 @@ class Ingestor:
         if erased:
             await _notify(self.erasure_listeners, erased, "erasure")
         return erased
+
+    def subscribe_notices(self, listener: NoticeListener) -> None:
+        """Call ``listener`` with every new erasure notice kept here and the ids it changed."""
+        self.notice_listeners.append(listener)
+
+    async def apply_notice(self, document: dict[str, Any]) -> bool:
+        """Verify an erasure notice (``node/erasures.py``), apply it, keep it; True if new.
+
+        The same path for a notice made here (after a subject's erasure request) and one
+        received by gossip: the issuer's signed request is the proof, never the sender.
+        """
+        def check() -> ErasureNotice:
+            return verify_notice(document, loader=self.loader, limits=self.limits,
+                                 key_resolver=self.keyring.resolve)
+
+        if self.executor is None:
+            notice = check()
+        else:
+            notice = await asyncio.get_running_loop().run_in_executor(self.executor, check)
+        changed = await self.store.record_erasure(notice.id, notice.holder, notice.erased,
+                                                  notice.document, now=self.clock())
+        if changed is None:
+            return False
+        if changed:
+            await _notify(self.erasure_listeners, changed, "erasure")
+        for listener in list(self.notice_listeners):
+            try:
+                outcome = listener(notice, changed)
+                if outcome is not None:
+                    await outcome
+            except Exception:
+                log.exception("listener failed", extra={"event": "erasure notice"})
+        return True
 
     def _verify(self, document: dict[str, Any]) -> SignedAssertion:
         signed = verify_assertion(document, now=self.clock(), loader=self.loader,

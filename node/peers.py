@@ -99,6 +99,7 @@ from confiance.protocol.model import KINDS, parse_datetime
 
 from .catalog import IdCatalog
 from .context import NODE, Node
+from .erasures import ErasureNotice, is_notice
 from .identity import did_web_for
 from .problems import Conflict, Gone
 from .remotekeys import PeerKeySet, RemoteKeys, RemoteKeysRefused, key_set_from_documents
@@ -553,6 +554,8 @@ class Gossip:
     async def start(self) -> None:
         """Subscribe to new assertions, load the catalogue and the peers, start workers."""
         self.node.ingestor.subscribe(self._on_new)
+        self.node.ingestor.subscribe_notices(self._on_notice)
+        self.node.ingestor.subscribe_erasure(self._on_erasure)
         count = await self.catalog.load(self.node.store)
         for row in await self.store.list_peers():
             self._add_link(row)
@@ -722,11 +725,42 @@ class Gossip:
         for url in forward.announce_to:
             self._enqueue(url, digest, root, eager=False)
 
+    def _on_erasure(self, ids: list[str]) -> None:
+        """Erasure listener: erased ids stay in the catalogue, as tombstones."""
+        for assertion_id in ids:
+            self.catalog.add_tombstone(parse_assertion_id(assertion_id))
+
+    def _on_notice(self, notice: ErasureNotice, changed: list[str]) -> None:
+        """Notice listener: catalogue the notice and its tombstones, forward it like a payload.
+
+        A notice new here is broadcast along the trees exactly as a new assertion is, so an
+        erasure reaches every node; anti-entropy brings it to those that missed it.
+        """
+        for assertion_id in notice.erased:
+            self.catalog.add_tombstone(parse_assertion_id(assertion_id))
+        digest = parse_assertion_id(notice.id)
+        self.catalog.add_notice(digest)
+        origin = _ORIGIN.get()
+        if origin is None:
+            root = self.root
+            forward = self.plumtree.broadcast(digest, root)
+        else:
+            sender, root = origin
+            forward = self.plumtree.on_push(digest, sender, root=root, first=True,
+                                            now=self.clock()).forward
+        self.catalog.set_root(digest, root)
+        self.catalog.arrived(digest, self.clock())
+        for url in forward.push_to:
+            self._enqueue(url, digest, root, eager=True)
+        for url in forward.announce_to:
+            self._enqueue(url, digest, root, eager=False)
+
     def _enqueue(self, url: str, digest: bytes, root: str, *, eager: bool) -> None:
         link = self.links.get(url)
         if link is None or link.dropped_reason is not None:
             return
-        if not link.filters.empty and not self.catalog.matches(digest, link.filters):
+        if not link.filters.empty and not self.catalog.is_notice(digest) \
+                and not self.catalog.matches(digest, link.filters):
             return
         if eager and self.scores.status(url, self.clock()) is not PeerStatus.GOOD:
             eager = False  # throttled: ids only
@@ -758,18 +792,23 @@ class Gossip:
         link = self.links.get(peer)
         filters = link.filters if link is not None else Filters()
         # keys of recognised peers named by the batch, fetched once each, before verifying
-        await self.keys.prefetch_many(d for d in docs if filters.empty or _passes(d, filters))
+        await self.keys.prefetch_many(d for d in docs if not is_notice(d) and (
+            filters.empty or _passes(d, filters)))
         for i, doc in enumerate(docs):
             root = roots[i] if i < len(roots) else ""
             self.stats.payloads_received += 1
             self.stats.payload_bytes_received += len(json.dumps(
                 doc, separators=(",", ":"), ensure_ascii=False).encode())
-            if not filters.empty and not _passes(doc, filters):
+            notice = is_notice(doc)
+            if not notice and not filters.empty and not _passes(doc, filters):
                 self.stats.filtered += 1
                 continue
             token = _ORIGIN.set((peer, root))
             try:
-                result = await self.node.ingestor.submit(dict(doc))
+                if notice:  # an erasure: the issuer's signed request is checked, not the peer
+                    created = await self.node.ingestor.apply_notice(dict(doc))
+                else:
+                    created = (await self.node.ingestor.submit(dict(doc))).created
             except (Gone, Conflict, KeyResolutionError, ValidityError) as exc:
                 # erased here, a revocation ahead of its target, a did:web we cannot
                 # resolve, outside its validity window: not the peer's fault
@@ -787,7 +826,7 @@ class Gossip:
                 continue
             finally:
                 _ORIGIN.reset(token)
-            if result.created:
+            if created:
                 self.stats.first_deliveries += 1
                 self.scores[peer].record_first(now)
             elif solicited:
@@ -807,17 +846,23 @@ class Gossip:
                                                                   list[str]]:
         """Held documents for ``digests`` (erased or unknown ones skipped), within a budget."""
         wanted = [d for d in digests if d in self.catalog and not self.catalog.is_tombstoned(d)]
-        stored = await self.node.store.get_many([id_from_digest(d) for d in wanted])
+        notices = [id_from_digest(d) for d in wanted if self.catalog.is_notice(d)]
+        found: list[tuple[str, bytes]] = []
+        if notices:
+            found.extend(await self.node.store.erasure_documents(notices))
+        stored = await self.node.store.get_many(
+            [id_from_digest(d) for d in wanted if not self.catalog.is_notice(d)])
+        found.extend((item.id, item.record.document) for item in stored)
         docs: list[dict[str, Any]] = []
         roots: list[str] = []
         budget = self.settings.max_message_bytes // 2
-        for item in stored:
-            size = len(item.record.document)
+        for item_id, document in found:
+            size = len(document)
             if docs and size > budget:
                 break
             budget -= size
-            docs.append(json.loads(item.record.document))
-            roots.append(self.catalog.root_of(parse_assertion_id(item.id)))
+            docs.append(json.loads(document))
+            roots.append(self.catalog.root_of(parse_assertion_id(item_id)))
         return docs, roots
 
     # ------------------------------------------------------------------ responder

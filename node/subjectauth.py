@@ -50,7 +50,7 @@ from .context import Node
 from .nodecontext import NODE_CONTEXT_URL
 from .problems import InvalidSubjectRequest, ReplayedRequest
 
-__all__ = ["SCHEME", "authenticate", "body_digest", "make_subject_request"]
+__all__ = ["SCHEME", "authenticate", "body_digest", "decode_request", "make_subject_request"]
 
 SCHEME = "Confiance-DI"
 MAX_HEADER = 6000
@@ -108,6 +108,11 @@ def _decode(header: str, limit_bytes: int, node: Node) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InvalidSubjectRequest("the signed request must be a JSON object")
     return doc
+
+
+def decode_request(header: str, node: Node) -> dict[str, Any]:
+    """The signed request of an ``Authorization`` header (already authenticated)."""
+    return _decode(header, node.limits.max_bytes, node)
 
 
 async def authenticate(request: web.Request, node: Node, subject: str, body: bytes) -> str:

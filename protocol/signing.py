@@ -324,12 +324,17 @@ def sign(doc: Mapping[str, Any], key: KeyPair, *, suite: str = DEFAULT_SUITE,
 
 
 class _Report:
+    __slots__ = ("checks", "failed")
+
     def __init__(self) -> None:
         self.checks: list[Check] = []
+        self.failed = False
 
     def add(self, name: str, status: Status, detail: str,
             error: ConfianceError | None = None) -> None:
         self.checks.append(Check(name, status, detail, error))
+        if status == "fail":
+            self.failed = True
 
     def fail(self, name: str, error: ConfianceError) -> None:
         self.add(name, "fail", error.message, error)
@@ -389,8 +394,9 @@ def verify(doc: Mapping[str, Any], *, now: datetime, loader: DocumentLoader | No
     # 1. the document: shape, limits, contexts
     raw_proofs = doc.get("proof") if isinstance(doc, Mapping) else None
     listed = raw_proofs if isinstance(raw_proofs, list) else [raw_proofs]
-    jcs_only = all(isinstance(p, Mapping) and p.get("cryptosuite") == JCS_SUITE for p in listed)
-    has_rdfc = any(isinstance(p, Mapping) and p.get("cryptosuite") == RDFC_SUITE for p in listed)
+    suites = [p.get("cryptosuite") if isinstance(p, Mapping) else None for p in listed]
+    jcs_only = suites.count(JCS_SUITE) == len(suites)
+    has_rdfc = RDFC_SUITE in suites
     want_terms = check_terms_jcs or not jcs_only
     info: DocumentInfo | None = None
     try:
@@ -461,11 +467,12 @@ def verify(doc: Mapping[str, Any], *, now: datetime, loader: DocumentLoader | No
 
     # 4. each proof
     signers: list[str] = []
+    latest = now + CLOCK_SKEW
     for index, proof in enumerate(proofs):
         name = f"proof[{index}]" if len(proofs) > 1 else "proof"
         key_name = f"key[{index}]" if len(proofs) > 1 else "key"
         signer = _verify_one(report, name, key_name, proof, proofs, unsecured, hasher,
-                             resolver, now, proof_purpose)
+                             resolver, now, latest, proof_purpose)
         if signer is not None:
             signers.append(signer)
 
@@ -511,17 +518,16 @@ def _light_check(doc: object, loader: DocumentLoader) -> None:
 
 
 def _finish(report: _Report, signers: tuple[str, ...]) -> VerificationReport:
-    checks = tuple(report.checks)
-    return VerificationReport(ok=all(c.status != "fail" for c in checks), checks=checks,
-                              signers=signers)
+    return VerificationReport(not report.failed, tuple(report.checks), signers)
 
 
 def _verify_one(report: _Report, name: str, key_name: str, proof: object,
                 proofs: Sequence[Any], unsecured: dict[str, Any], hasher: _Hasher,
-                resolver: KeyResolver, now: datetime, purpose: str) -> str | None:
+                resolver: KeyResolver, now: datetime, latest: datetime,
+                purpose: str) -> str | None:
     """Verify one proof; add its proof and key checks; return its signer if it verified."""
     try:
-        suite, created, vm, signature, options = _parse_proof(proof, now, purpose)
+        suite, created, vm, signature, options = _parse_proof(proof, now, latest, purpose)
     except ConfianceError as exc:
         report.fail(name, exc)
         report.add(key_name, "skip", "the proof is malformed")
@@ -572,8 +578,9 @@ def _verify_one(report: _Report, name: str, key_name: str, proof: object,
     return key.controller
 
 
-def _parse_proof(proof: object, now: datetime,
+def _parse_proof(proof: object, now: datetime, latest: datetime,
                  purpose: str) -> tuple[str, datetime, str, bytes, dict[str, Any]]:
+    """Check a proof's members; ``latest`` is ``now + CLOCK_SKEW``."""
     if not isinstance(proof, Mapping):
         raise ProofError("a proof must be a JSON object")
     if not PROOF_FIELDS.issuperset(proof):
@@ -591,7 +598,7 @@ def _parse_proof(proof: object, now: datetime,
     if "created" not in proof:
         raise ProofError("the proof has no created time")
     created = _timestamp(proof["created"], "proof created")
-    if created > now + CLOCK_SKEW:
+    if created > latest:
         raise ProofError(f"the proof claims to be created in the future "
                          f"({proof['created']})")
     if "expires" in proof and now >= _timestamp(proof["expires"], "proof expires"):
@@ -613,7 +620,8 @@ def _parse_proof(proof: object, now: datetime,
     if len(signature) != 64:
         raise ProofError(f"proofValue holds {len(signature)} bytes, not a 64-byte Ed25519 "
                          "signature")
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    options = dict(proof)
+    del options["proofValue"]
     return suite, created, vm, signature, options
 
 

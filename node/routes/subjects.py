@@ -29,11 +29,12 @@ from confiance.protocol.model import (
 )
 
 from ..context import NODE, Node
+from ..erasures import make_notice
 from ..http import JSON_TYPES, LD_JSON, json_response, read_json_body
 from ..nodecontext import NODE_CONTEXT_URL
 from ..problems import AcceptanceNotBySubject, BadRequest, UnsupportedMediaType
 from ..storage import AssertionQuery
-from ..subjectauth import authenticate
+from ..subjectauth import authenticate, decode_request
 from ..views import assertion_meta, assertion_path, parse_path_id
 
 __all__ = ["routes"]
@@ -163,6 +164,12 @@ async def subject_erasure(request: web.Request) -> web.Response:
                              '{"all": true}', parameter="ids")
         ids = [parse_path_id(i) for i in raw]
     erased = await node.ingestor.erase(subject, ids)
+    # the subject's signed request travels, so that the other nodes erase too; it names
+    # only what the request named (what goes with it, each node erases by itself)
+    named = erased if ids is None else sorted(set(erased) & set(ids))
+    if named:
+        request_doc = decode_request(request.headers["Authorization"], node)
+        await node.ingestor.apply_notice(make_notice(request_doc, body_bytes, named))
     return json_response({"subject": subject, "erased": erased,
                           "note": "erased ids are kept as tombstones so that gossip cannot "
                                   "bring them back"})

@@ -182,6 +182,21 @@ class Store(Protocol):
                     *, now: datetime) -> list[str]:
         """Erase assertions ``issuer`` issued (all when ``ids`` is None); tombstone them."""
 
+    async def record_erasure(self, notice_id: str, holder: str, erased: Sequence[str],
+                             document: bytes, *, now: datetime) -> list[str] | None:
+        """Apply a verified erasure notice (``node/erasures.py``) and keep it; None if known.
+
+        Held ids must have been issued by ``holder`` (else ``erasure-not-by-issuer`` and
+        nothing changes); they are erased, the others tombstoned for ``holder``. Returns
+        the ids newly erased or tombstoned.
+        """
+
+    async def erasures(self, after: int, limit: int) -> list[tuple[int, str]]:
+        """(seq, id) of the erasure notices kept, in arrival order (gossip's catalogue)."""
+
+    async def erasure_documents(self, ids: Sequence[str]) -> list[tuple[str, bytes]]:
+        """The JCS bytes of the erasure notices among ``ids``."""
+
     async def export_subject(self, subject: str) -> SubjectExport: ...
 
     async def allocate_status_index(self) -> int: ...

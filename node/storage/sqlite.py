@@ -108,6 +108,16 @@ CREATE TABLE counters (
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
 """),
+    (2, """
+CREATE TABLE erasures (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    holder      TEXT    NOT NULL,
+    received_at INTEGER NOT NULL,
+    document    BLOB    NOT NULL
+);
+ALTER TABLE tombstones ADD COLUMN erasure TEXT
+"""),
 )
 
 _COLUMNS = ("seq, id, kind, issuer, subject, target, context, slot, valid_from, valid_until, "
@@ -316,6 +326,13 @@ class SqliteStore:
 
         return await self._write(run)
 
+    async def record_erasure(self, notice_id: str, holder: str, erased: Sequence[str],
+                             document: bytes, *, now: datetime) -> list[str] | None:
+        def run(conn: sqlite3.Connection) -> list[str] | None:
+            return _record_erasure(conn, notice_id, holder, erased, document, now)
+
+        return await self._write(run)
+
     async def allocate_status_index(self) -> int:
         def run(conn: sqlite3.Connection) -> int:
             return int(_bump(conn, "status_index")) - 1
@@ -430,6 +447,29 @@ class SqliteStore:
 
         return await self._read(run)
 
+    async def erasures(self, after: int, limit: int) -> list[tuple[int, str]]:
+        def run(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+            return [(int(r[0]), str(r[1])) for r in conn.execute(
+                "SELECT seq, id FROM erasures WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit))]
+
+        return await self._read(run)
+
+    async def erasure_documents(self, ids: Sequence[str]) -> list[tuple[str, bytes]]:
+        wanted = list(dict.fromkeys(ids))
+
+        def run(conn: sqlite3.Connection) -> list[tuple[str, bytes]]:
+            out: list[tuple[str, bytes]] = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                out.extend((str(r[0]), bytes(r[1])) for r in conn.execute(
+                    f"SELECT id, document FROM erasures WHERE id IN ({marks}) ORDER BY seq",
+                    chunk))
+            return out
+
+        return await self._read(run)
+
     async def export_subject(self, subject: str) -> SubjectExport:
         def run(conn: sqlite3.Connection) -> SubjectExport:
             about = tuple(_row(r) for r in conn.execute(
@@ -530,9 +570,15 @@ def _is_tombstoned(conn: sqlite3.Connection, assertion_id: str) -> bool:
 
 def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
          now: datetime) -> PutResult:
-    if _is_tombstoned(conn, record.id):
-        raise Erased(f"{record.id} was erased at its issuer's request and is not taken back",
-                     id=record.id)
+    stone = conn.execute("SELECT issuer FROM tombstones WHERE id = ?",
+                         (record.id,)).fetchone()
+    if stone is not None:
+        if stone[0] == record.issuer:
+            raise Erased(f"{record.id} was erased at its issuer's request and is not taken "
+                         "back", id=record.id)
+        # tombstoned by a notice from someone else before the assertion was seen here:
+        # nobody can pre-empt another issuer's assertions, the tombstone gives way
+        conn.execute("DELETE FROM tombstones WHERE id = ?", (record.id,))
     existing = _fetch(conn, record.id)
     if existing is not None:
         return PutResult(created=False, stored=existing)
@@ -663,3 +709,38 @@ def _erase(conn: sqlite3.Connection, issuer: str, ids: Sequence[str] | None,
     if status_changed:
         _bump(conn, "status_version")
     return sorted({s.id for s in rows} | {s.id for s in dependents if s.record.issuer == issuer})
+
+
+def _record_erasure(conn: sqlite3.Connection, notice_id: str, holder: str,
+                    erased: Sequence[str], document: bytes, now: datetime) -> list[str] | None:
+    """Apply a verified erasure notice; see :meth:`Store.record_erasure`."""
+    if conn.execute("SELECT 1 FROM erasures WHERE id = ?", (notice_id,)).fetchone():
+        return None
+    held: list[StoredAssertion] = []
+    for assertion_id in dict.fromkeys(erased):
+        stored = _fetch(conn, assertion_id)
+        if stored is None:
+            continue
+        if stored.record.issuer != holder:
+            raise ErasureNotByIssuer(
+                f"the erasure notice names {assertion_id}, issued by {stored.record.issuer}, "
+                f"not by {holder}", id=assertion_id)
+        held.append(stored)
+    chosen = {s.id for s in held}
+    # a revocation whose target stays held here is kept (its target was not erased)
+    keep = [s.id for s in held if s.record.kind == "Revocation" and s.record.target
+            and s.record.target not in chosen and _fetch(conn, s.record.target) is not None]
+    changed = set(_erase(conn, holder, [i for i in chosen if i not in keep], now)) \
+        if chosen else set()
+    for assertion_id in erased:
+        if assertion_id in chosen or _is_tombstoned(conn, assertion_id):
+            continue
+        conn.execute("INSERT INTO tombstones (id, issuer, erased_at) VALUES (?, ?, ?)",
+                     (assertion_id, holder, _us(now)))
+        changed.add(assertion_id)
+    conn.execute("INSERT INTO erasures (id, holder, received_at, document) VALUES (?, ?, ?, ?)",
+                 (notice_id, holder, _us(now), document))
+    marks = ",".join("?" * len(erased))
+    conn.execute(f"UPDATE tombstones SET erasure = ? WHERE erasure IS NULL AND issuer = ? "
+                 f"AND id IN ({marks})", (notice_id, holder, *erased))
+    return sorted(changed)

@@ -15,7 +15,10 @@ Construction (advogato.org/trust-metric.html):
    becomes ``x+ -> y-`` of unbounded capacity; the virtual seed passes at most
    ``capacities[0]``;
 3. a maximum integral flow from the virtual seed to the sink; ``x`` is accepted when its
-   edge ``x- -> sink`` carries a unit.
+   edge ``x- -> sink`` carries a unit. The flow is found by shortest augmenting paths
+   (Edmonds-Karp), each search stopping at the first node it can accept: nearer nodes are
+   accepted first, the answer is deterministic (successor order breaks ties), and the work
+   stays near the seeds (at most ``capacities[0]`` augmentations).
 
 **The bound on Sybils.** Call *confused* a good node with a certificate into an attacker
 region (an *attack edge*). Every unit of flow entering the region passes through the
@@ -49,12 +52,10 @@ and ``b`` (capacity 4) accept themselves and pass to ``c`` (capacity 2); at leve
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-
-import networkx as nx
-from networkx.algorithms.flow import preflow_push
 
 from ..errors import LocalProtocolError
 from .policy import ADVOGATO_CAPACITIES
@@ -62,10 +63,6 @@ from .policy import ADVOGATO_CAPACITIES
 __all__ = ["AdvogatoResult", "advogato_admission", "sybil_bound"]
 
 N = TypeVar("N", bound=Hashable)
-
-_SUPER = ("advogato", "virtual-seed")
-_SINK = ("advogato", "sink")
-
 
 @dataclass(frozen=True)
 class AdvogatoResult(Generic[N]):
@@ -81,9 +78,9 @@ def _capacity(capacities: Sequence[int], distance: int) -> int:
     return capacities[distance] if distance < len(capacities) else 1
 
 
-def advogato_admission(successors: Callable[[N], Iterable[tuple[N, float]]], seeds: Iterable[N], *,
-             level: float = 0.0, capacities: Sequence[int] = ADVOGATO_CAPACITIES
-             ) -> AdvogatoResult[N]:
+def advogato_admission(successors: Callable[[N], Iterable[tuple[N, float]]],
+                       seeds: Iterable[N], *, level: float = 0.0,
+                       capacities: Sequence[int] = ADVOGATO_CAPACITIES) -> AdvogatoResult[N]:
     """Run the Advogato metric from ``seeds``; see the module docstring.
 
     Parameters
@@ -121,25 +118,75 @@ def advogato_admission(successors: Callable[[N], Iterable[tuple[N, float]]], see
                     nxt.append(v)
         frontier = nxt
     capacity = {x: _capacity(capacities, d) for x, d in distance.items()}
-    net: nx.DiGraph = nx.DiGraph()
-    if root:
-        net.add_edge(_SUPER, ("in", seed_list[0]))
-    else:
-        net.add_edge(_SUPER, ("seed",), capacity=capacities[0])
-        for s in seed_list:
-            net.add_edge(("seed",), ("in", s))
-    for x, c in capacity.items():
-        net.add_edge(("in", x), _SINK, capacity=1)
-        if c > 1:
-            net.add_edge(("in", x), ("out", x), capacity=c - 1)
+    out: dict[N, list[N]] = {}
     for u, v in edges:
-        if capacity[u] > 1:
-            net.add_edge(("out", u), ("in", v))
-    flow_value, flows = nx.maximum_flow(net, _SUPER, _SINK, flow_func=preflow_push)
-    accepted = frozenset(x for x in capacity
-                         if flows[("in", x)].get(_SINK, 0) >= 1 - 1e-9)
-    return AdvogatoResult(accepted=accepted, capacity=capacity, distance=distance,
-                          flow=round(flow_value))
+        out.setdefault(u, []).append(v)
+    accepted, flow = _max_flow(out, capacity, seed_list, capacities[0])
+    return AdvogatoResult(accepted=frozenset(accepted), capacity=capacity, distance=distance,
+                          flow=flow)
+
+
+def _max_flow(out: dict[N, list[N]], capacity: dict[N, int], seeds: list[N],
+              limit: int) -> tuple[set[N], int]:
+    """Maximum flow on the split network by shortest augmenting paths (Edmonds-Karp).
+
+    Residual states are ``(0, x)`` for ``x-`` and ``(1, x)`` for ``x+``; every unit reaching a
+    not-yet-accepted ``x-`` leaves by its unit edge to the sink, so each augmenting path
+    accepts one node, the nearest first, and at most ``limit`` (the root's capacity) are.
+    A search stops at the first node it can accept, so the work stays near the seeds.
+    """
+    accepted: set[N] = set()
+    through: dict[N, int] = dict.fromkeys(capacity, 0)  # flow on x- -> x+
+    into: dict[N, dict[N, int]] = {}  # into[v][u]: flow on u+ -> v-
+    flow = 0
+    while flow < limit:
+        parent: dict[tuple[int, N], tuple[int, N] | None] = {}
+        queue: deque[tuple[int, N]] = deque()
+        found: tuple[int, N] | None = None
+        for s in seeds:
+            state = (0, s)
+            if state not in parent:
+                parent[state] = None
+                if s not in accepted:
+                    found = state
+                    break
+                queue.append(state)
+        while queue and found is None:
+            side, x = queue.popleft()
+            if side == 0:
+                nxt = [(1, x)] if through[x] < capacity[x] - 1 else []
+                nxt += [(1, u) for u in into.get(x, {})]  # cancel flow u+ -> x-
+            else:
+                nxt = [(0, v) for v in out.get(x, ())]
+                if through[x] > 0:
+                    nxt.append((0, x))  # cancel flow x- -> x+
+            for state in nxt:
+                if state in parent:
+                    continue
+                parent[state] = (side, x)
+                if state[0] == 0 and state[1] not in accepted:
+                    found = state
+                    break
+                queue.append(state)
+        if found is None:
+            break
+        accepted.add(found[1])
+        flow += 1
+        cur = found
+        prev = parent[cur]
+        while prev is not None:
+            if prev[1] == cur[1]:  # the node's own edge, forward or cancelled
+                through[cur[1]] += 1 if cur[0] == 1 else -1
+            elif prev[0] == 1:  # certificate prev+ -> cur-
+                row = into.setdefault(cur[1], {})
+                row[prev[1]] = row.get(prev[1], 0) + 1
+            else:  # cancelling the certificate cur+ -> prev-
+                row = into[prev[1]]
+                row[cur[1]] -= 1
+                if not row[cur[1]]:
+                    del row[cur[1]]
+            cur, prev = prev, parent[prev]
+    return accepted, flow
 
 
 def sybil_bound(result: AdvogatoResult[Any], attack_edges: Iterable[tuple[Any, Any]]) -> int:

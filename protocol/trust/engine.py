@@ -273,13 +273,16 @@ class TrustEngine:
             return (), False
         factor = None
         if algorithm in _RANKING:
-            horizon += 1
             sums: dict[str, float] = {}
+            cached = self._ppr.get((view.context, self._seeds(algorithm, source), source))
+            op = cached[2] if cached is not None else None
 
             def factor(u: str, v: str, w: float) -> float:
                 total = sums.get(u)
                 if total is None:
-                    total = sums[u] = sum(x for _, x in view.successors(u) if x > 0)
+                    known = op.base_out_sum(u) if op is not None else None
+                    total = sums[u] = known if known is not None else \
+                        sum(x for _, x in view.successors(u) if x > 0)
                 return w / total if w > 0 and total > 0 else 0.0
 
         paths, truncated = strongest_paths(view.successors, view.predecessors, source, target,

@@ -98,9 +98,9 @@ def strongest_paths(successors: Callable[[N], Iterable[tuple[N, float]]],
     if k <= 0 or source == target:
         return [], False
     fac = factor if factor is not None else (lambda u, v, w: abs(w))
-    dist = _distances_to(predecessors, target, horizon)
-    if source not in dist:
-        return [], False
+    # Every node after the source must lie within horizon - 1 hops of the target: the
+    # reverse search goes no further (a hub target's 3-hop in-ball can be the whole graph).
+    dist = _distances_to(predecessors, target, horizon - 1)
     tie = itertools.count()
     heap: list[tuple[float, int, tuple[N, ...]]] = [(-1.0, next(tie), (source,))]
     found: list[tuple[tuple[N, ...], float]] = []

@@ -498,8 +498,9 @@ class EvaluatorView:
         if not preds:
             return
         weight = self.weight
+        special = self.special
         for u, data in preds.items():
-            w = weight(u, node, data)
+            w = weight(u, node, data) if u in special else data["w"]
             if w is not None:
                 yield u, w
 

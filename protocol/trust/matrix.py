@@ -40,6 +40,7 @@ class Compiled:
     signed: sp.csr_array
     transition_t: sp.csr_array
     keep_template: FloatArray
+    out_sum: FloatArray  # sum of each row's positive weights
 
     @property
     def n(self) -> int:
@@ -79,7 +80,9 @@ def compile_context(graph: TrustGraph, context: str) -> Compiled:
     pos = vals > 0
     transition_t = _row_normalised_t(rows[pos], cols[pos], vals[pos], n)
     return Compiled(version=state.version, nodes=nodes, index=index, signed=signed,
-                    transition_t=transition_t, keep_template=np.ones(n))
+                    transition_t=transition_t, keep_template=np.ones(n),
+                    out_sum=np.asarray(np.bincount(rows[pos], weights=vals[pos], minlength=n),
+                                       dtype=np.float64))
 
 
 def compiled(graph: TrustGraph, context: str, *, fresh: bool = False
@@ -118,6 +121,13 @@ class Operator:
     @property
     def n(self) -> int:
         return len(self.nodes)
+
+    def base_out_sum(self, node: str) -> float | None:
+        """The positive out-weight of ``node`` when its row is the base one, else ``None``."""
+        i = self.base.index.get(node)
+        if i is None or (self.keep is not None and self.keep[i] == 0.0):
+            return None
+        return float(self.base.out_sum[i])
 
     def apply(self, x: FloatArray) -> FloatArray:
         nb = self.base.n

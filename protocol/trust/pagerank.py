@@ -283,7 +283,7 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
 
     # ||F(x) - x||_1 <= 2 ||r||_1 / sum(y) for x = y / sum(y) (specs/trust.md): ask for a
     # residual whose bound is well under tol.
-    limit = tol * (1.0 - damping) / (2.0 * damping) * 0.25
+    limit = tol * (1.0 - damping) / (2.0 * damping) * 0.5
     method = "bicgstab"
     matvecs = 0
     if warm is not None and warm.x.shape == (n,):

@@ -7,6 +7,7 @@ import itertools
 import random
 from collections.abc import Callable, Iterable
 
+import networkx as nx
 import pytest
 
 from confiance.protocol.errors import LocalProtocolError
@@ -107,3 +108,36 @@ def test_bad_arguments() -> None:
         advogato_admission(succ({}), [])
     with pytest.raises(LocalProtocolError):
         advogato_admission(succ({}), ["r"], capacities=(0,))
+
+
+def _networkx_flow(edges: Edges, seeds: list[str], capacities: tuple[int, ...],
+                   distance: dict[str, int]) -> int:
+    """The same network built for networkx's preflow-push: an independent maximum."""
+    cap = {x: capacities[d] if d < len(capacities) else 1 for x, d in distance.items()}
+    net = nx.DiGraph()
+    if len(seeds) == 1:
+        net.add_edge("S", ("in", seeds[0]))
+    else:
+        net.add_edge("S", "root", capacity=capacities[0])
+        for s in seeds:
+            net.add_edge("root", ("in", s))
+    for x, c in cap.items():
+        net.add_edge(("in", x), "T", capacity=1)
+        if c > 1:
+            net.add_edge(("in", x), ("out", x), capacity=c - 1)
+            for v, w in edges.get(x, []):
+                if w > 0 and v != x:
+                    net.add_edge(("out", x), ("in", v))
+    return int(nx.maximum_flow_value(net, "S", "T"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_flow_is_maximal(seed: int) -> None:
+    rng = random.Random(seed)
+    nodes = [f"n{i}" for i in range(60)]
+    edges: Edges = {u: [(v, 1.0) for v in rng.sample(nodes, rng.randint(0, 4)) if v != u]
+                    for u in nodes}
+    seeds = nodes[:1] if seed % 2 else nodes[:3]
+    caps = (25, 8, 4, 2, 1)
+    res = advogato_admission(succ(edges), seeds, capacities=caps)
+    assert res.flow == len(res.accepted) == _networkx_flow(edges, seeds, caps, res.distance)
