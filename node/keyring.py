@@ -203,6 +203,12 @@ class Keyring:
         return self._current
 
     @property
+    def signer(self) -> KeyPair:
+        """The current signing key naming ``<did>#key-N``: for signatures outside documents
+        (the gossip ``hello``), verified against this node's DID document."""
+        return NodeKey(self._current, self.vm(self.current.id))
+
+    @property
     def rotation_key(self) -> KeyPair:
         return self._rotation_key
 

@@ -172,11 +172,21 @@ _PEER_PARAM = {"name": "peer", "in": "path", "required": True,
 OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
     "/gossip": {"post": {
         "summary": "One gossip message from a recognised peer; the answer is one message "
-                   "(specs/protocol.md)", "operationId": "gossip",
+                   "(specs/gossip.md); a hello must be signed (401 otherwise)",
+        "operationId": "gossip",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _OBJECT}}},
         "responses": {"200": _ok("a gossip message", _OBJECT), "204": {"description":
                                                                         "session closed"},
-                      **_errors(400, 413, 415)}}},
+                      **_errors(400, 401, 413, 415)}}},
+    "/trust": {"get": {
+        "summary": "How much one party trusts another in a context, with the explanation "
+                   "(specs/trust.md)", "operationId": "getTrust",
+        "parameters": [{"name": n, "in": "query", "required": n in ("from", "to"),
+                        "schema": {"type": t}}
+                       for n, t in (("from", "string"), ("to", "string"),
+                                    ("context", "string"), ("algorithm", "string"),
+                                    ("level", "number"))],
+        "responses": {"200": _ok("a TrustResult", _OBJECT), **_errors(400, 429)}}},
     "/admin/peers": {
         "get": {"summary": "The recognised peers: status, score, queues; gossip counters",
                 "operationId": "listPeers", "security": _ADMIN,

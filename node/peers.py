@@ -21,7 +21,10 @@ the id catalogue is rebuilt from the store at start-up, and a first anti-entropy
 every peer then catches up whatever was missed while the node was down.
 
 The responder side (``POST /gossip``, served by :mod:`.routes.gossip`) is
-:meth:`Gossip.handle`. :func:`setup` plugs all this into ``create_app``.
+:meth:`Gossip.handle`. A session opens only for a ``hello`` signed by the key of the
+recognised peer it names (:mod:`confiance.protocol.gossip.auth`; the key is one of that
+peer's pinned keys, below); a refusal is 401 and never costs that peer score.
+:func:`setup` plugs all this into ``create_app``.
 
 **Keys of recognised peers** (:class:`PeerKeys`): a node signs its own assertions with its
 did:web keys; to verify them, this module fetches a recognised peer's
@@ -66,6 +69,7 @@ from confiance.protocol.errors import (
     ValidityError,
 )
 from confiance.protocol.gossip import (
+    HELLO_WINDOW,
     Ack,
     Backoff,
     BackoffPolicy,
@@ -75,8 +79,10 @@ from confiance.protocol.gossip import (
     GossipLimits,
     Graft,
     Hello,
+    HelloRefused,
     Ihave,
     Message,
+    NonceCache,
     PeerStatus,
     Plumtree,
     PlumtreeConfig,
@@ -91,17 +97,21 @@ from confiance.protocol.gossip import (
     State,
     Want,
     Welcome,
+    check_hello,
     encode_message,
     respond,
+    sign_hello,
+    verify_hello_signature,
 )
 from confiance.protocol.ids import digest_of, id_from_digest, parse_assertion_id
+from confiance.protocol.keys import ResolvedKey
 from confiance.protocol.model import KINDS, parse_datetime
 
 from .catalog import IdCatalog
 from .context import NODE, Node
 from .erasures import ErasureNotice, is_notice
 from .identity import did_web_for
-from .problems import Conflict, Gone
+from .problems import Conflict, Gone, HelloNotAuthenticated
 from .remotekeys import PeerKeySet, RemoteKeys, RemoteKeysRefused, key_set_from_documents
 from .storage import StoredAssertion
 from .storage.gossip_sqlite import GossipStore, PeerRow
@@ -299,6 +309,7 @@ class GossipStats:
     reconciliations: int = 0
     reconcile_rounds: int = 0
     reconcile_bytes: int = 0
+    hellos_refused: int = 0
 
 
 def _take(queue: OrderedDict[bytes, Any], n: int) -> list[tuple[bytes, Any]]:
@@ -317,6 +328,18 @@ async def _read_capped(content: aiohttp.StreamReader, cap: int) -> bytes:
         if len(body) > cap:
             break
     return bytes(body)
+
+
+def _problem(status: int, body: bytes) -> _Refused:
+    """An RFC 9457 refusal by a peer (e.g. ``hello-not-authenticated``) as :class:`_Refused`."""
+    try:
+        problem = json.loads(body)
+    except (ValueError, RecursionError):
+        problem = None
+    if not isinstance(problem, dict):
+        return _Refused(f"http-{status}", "unreadable problem")
+    slug = str(problem.get("type", "")).rsplit("/", 1)[-1][:80] or f"http-{status}"
+    return _Refused(slug, str(problem.get("detail", ""))[:300])
 
 
 def _is_loopback(host: str) -> bool:
@@ -541,6 +564,7 @@ class Gossip:
                                             cap=max(settings.backoff_cap,
                                                     settings.backoff_base))
         self._sessions: OrderedDict[str, _Responder] = OrderedDict()
+        self._nonces = NonceCache(window=HELLO_WINDOW)
         self._slots = asyncio.Semaphore(settings.max_requests_in_flight)
         self._tasks: list[asyncio.Task[None]] = []
         self.keys = PeerKeys(self)
@@ -931,6 +955,7 @@ class Gossip:
         if link.dropped_reason is not None:
             return 403, session.send(Error(code="peer-dropped", detail=(
                 "dropped for misbehaviour: " + link.dropped_reason)[:1000]))
+        await self._authenticate(hello, link)
         token = secrets.token_urlsafe(18)
         self._sessions[token] = _Responder(session=session, peer=peer, last_used=now)
         self.keys.schedule(link)
@@ -938,6 +963,46 @@ class Gossip:
             self._sessions.popitem(last=False)
         return 200, session.send(Welcome(node=self.root, session=token,
                                          version=min(hello.version, 1)))
+
+    async def _authenticate(self, hello: Hello, link: PeerLink) -> None:
+        """Is ``hello`` signed by ``link``'s node (``protocol.gossip.auth``)? The key is one of
+        the peer's pinned keys, fetched again once if unknown or not valid at ``created``
+        (at most once per ``key_refresh_min``). A refusal never touches the peer's score:
+        whoever sent it may not be that peer.
+
+        Raises :class:`~.problems.HelloNotAuthenticated`.
+        """
+        wall = self.node.now()
+        try:
+            if link.did is None:
+                raise HelloRefused(f"{link.url} has no did:web to authenticate it by",
+                                   reason="wrong-key")
+            proof = check_hello(hello, peer_did=link.did, own_did=self.node.did, now=wall)
+            key = self._hello_key(proof.verification_method, proof.created)
+            if key is None:
+                await self.keys.refresh(link, force=True)
+                key = self._hello_key(proof.verification_method, proof.created)
+            if key is None:
+                entry = self.keys.cache.entry(link.did)
+                why = entry.error if entry is not None and entry.error else "not among them"
+                raise HelloRefused(f"{proof.verification_method:.200} is not a signing key of "
+                                   f"{link.did:.200} valid at {proof.created.isoformat()} "
+                                   f"({why[:300]})", reason="unknown-key")
+            verify_hello_signature(hello, key)
+            self._nonces.add(proof.nonce, created=proof.created, now=wall)
+        except HelloRefused as exc:
+            self.stats.hellos_refused += 1
+            log.warning("gossip hello refused", extra={"peer": link.url, "reason": exc.reason,
+                                                       "detail": exc.message[:300]})
+            raise HelloNotAuthenticated(exc.message, reason=exc.reason) from None
+
+    def _hello_key(self, verification_method: str, created: datetime) -> ResolvedKey | None:
+        """A recognised peer's pinned key valid at ``created``, or None."""
+        try:
+            key = self.keys.cache.resolve(verification_method)
+        except KeyResolutionError:  # PeerKeysUnavailable included
+            return None
+        return key if key is not None and key.covers(created) else None
 
     def _expire_sessions(self, now: float) -> None:
         ttl = self.settings.session_ttl
@@ -1055,6 +1120,9 @@ class Gossip:
                 if resp.status == 204:
                     return message
                 body = await _read_capped(resp.content, self.limits.max_message_bytes)
+                if resp.content_type == "application/problem+json":
+                    link.session = link.token = None
+                    raise _problem(resp.status, body)
                 if resp.content_type != "application/json":
                     raise _Unavailable(f"HTTP {resp.status} {resp.content_type} from "
                                        f"{link.url}/gossip")
@@ -1074,7 +1142,14 @@ class Gossip:
         if link.session is None or link.session.state is not State.READY:
             link.session = Session(Role.INITIATOR, limits=self.limits)
             link.token = None
-            welcome = await self._request(link, Hello(node=self.root, filters=link.filters))
+            hello = Hello(node=self.root, filters=link.filters)
+            try:
+                audience = link.did or did_web_for(link.url)
+            except ConfianceError:
+                audience = link.url
+            hello = sign_hello(hello, key=self.node.keyring.signer, to=audience,
+                               nonce=secrets.token_bytes(16), created=self.node.now())
+            welcome = await self._request(link, hello)
             assert isinstance(welcome, Welcome)
             link.token = welcome.session
             self.keys.schedule(link)

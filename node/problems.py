@@ -11,7 +11,8 @@ so the one error middleware renders every refusal alike, as RFC 9457
     │   ├── NotAcceptable             406  not-acceptable
     │   ├── NotFound                  404  not-found (assertion-not-found, status-list-not-found)
     │   ├── Gone                      410  erased, rejected-by-subject
-    │   ├── Unauthorized              401  admin-token-required, invalid-subject-request
+    │   ├── Unauthorized              401  admin-token-required, invalid-subject-request,
+    │   │                                  hello-not-authenticated
     │   ├── Forbidden                 403  revocation-not-by-issuer, acceptance-not-by-subject,
     │   │                                  erasure-not-by-issuer
     │   ├── Conflict                  409  target-not-held, subject-cap-reached, replayed-request,
@@ -40,6 +41,7 @@ __all__ = [
     "ErasureNotByIssuer",
     "Forbidden",
     "Gone",
+    "HelloNotAuthenticated",
     "InvalidCursor",
     "InvalidId",
     "InvalidSubjectRequest",
@@ -132,6 +134,16 @@ class InvalidSubjectRequest(Unauthorized):
     slug = "invalid-subject-request"
     title = "Invalid signed subject request"
     scheme = 'Confiance-DI realm="confiance-subject"'
+
+
+class HelloNotAuthenticated(Unauthorized):
+    """A gossip ``hello`` in a recognised peer's name without a valid proof by that peer's
+    key (missing, another key, wrong audience, stale, replayed): no session, and the peer
+    it names is not blamed (``specs/gossip.md``, "Authenticated hello")."""
+
+    slug = "hello-not-authenticated"
+    title = "Gossip hello not authenticated"
+    scheme = 'Confiance-Gossip realm="confiance-gossip"'
 
 
 class Forbidden(RemoteProtocolError):

@@ -47,6 +47,7 @@ __all__ = [
     "canonicalize_jcs",
     "inspect_document",
     "parse_json",
+    "shape_tree",
 ]
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -158,6 +159,56 @@ class DocumentInfo:
     jcs_plain: bool
 
 
+# Shapes. A shape is a flat tuple, the cheapest form to build and to hash: an object is
+# ``_DICT, keys, <one encoding per value>``, an array ``_LIST, length, <one encoding per item>``,
+# and a value's encoding is a verbatim string, a leaf class (LEAF_*, SHAPE_TRUE/FALSE) or a
+# nested object or array. Each element's position says what it is, so two documents have
+# equal flat shapes exactly when they have equal tree shapes (:func:`shape_tree`): a dict is
+# ``(1, keys, tokens)``, a list ``(2, tokens)``, a token a verbatim string, a class or a tree.
+_DICT, _LIST = 1, 2
+
+
+def shape_tree(flat: object) -> object:
+    """The tree form of a flat shape (what :mod:`~confiance.protocol.shapes` compiles)."""
+    if not isinstance(flat, tuple):
+        raise TypeError("a shape is a tuple")
+    position = 0
+
+    def read() -> object:
+        nonlocal position
+        token = flat[position]
+        position += 1
+        if type(token) is str or (token != _DICT and token != _LIST):
+            return token
+        if token == _DICT:
+            keys = flat[position]
+            position += 1
+            return (_DICT, keys, tuple(read() for _ in keys))
+        count = flat[position]
+        position += 1
+        return (_LIST, tuple(read() for _ in range(count)))
+
+    tree = read()
+    if position != len(flat):
+        raise ValueError("not a flat shape")
+    return tree
+
+
+def _flatten(tree: object, out: list[object] | None = None) -> tuple[object, ...]:
+    """The flat form of a tree shape (inverse of :func:`shape_tree`)."""
+    into: list[object] = [] if out is None else out
+    if isinstance(tree, tuple):
+        if tree[0] == _DICT:
+            into += (_DICT, tree[1])
+        else:
+            into += (_LIST, len(tree[1]))
+        for token in tree[-1]:
+            _flatten(token, into)
+    else:
+        into.append(tree)
+    return tuple(into)
+
+
 
 
 def _pointer(path: list[str], last: str | None = None) -> str:
@@ -266,12 +317,13 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
     """:func:`_walk` with a loader and shape, for documents that pass (every verification).
 
     Computes exactly what :func:`_walk` computes (shape, leaves, ``jcs_plain``, and the
-    same value count and approximate size) about twice as fast: no JSON pointers, strings
-    checked once per container (one join), lists of verbatim strings (``type``,
-    ``@context``) taken whole. It reports nothing: anything :func:`_walk` would refuse
-    raises :class:`_Suspect` (or :class:`UnicodeEncodeError`), and the caller runs
-    :func:`_walk` for the precise error. ``tests/protocol/test_canonical.py`` checks that
-    both walks agree on generated documents.
+    same value count and approximate size) about twice as fast: the shape is built flat
+    (one list, see :func:`shape_tree`), strings are checked once for the whole document
+    (one join), lists of verbatim strings (``type``, ``@context``) are taken whole, and no
+    JSON pointer is kept. It reports nothing: anything :func:`_walk` would refuse raises
+    :class:`_Suspect` (or :class:`UnicodeEncodeError`), and the caller runs :func:`_walk`
+    for the precise error. ``tests/protocol/test_fast_paths.py`` checks that both walks
+    agree, on generated documents and on each side of every limit.
     """
     max_depth = limits.max_depth
     max_string = limits.max_string_length
@@ -283,39 +335,40 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
     iri_match = ABSOLUTE_IRI.match
     leaves: list[Any] = []
     leaf = leaves.append
+    flat: list[object] = []
+    append = flat.append
+    texts: list[str] = []  # every string value, checked at the end
+    text = texts.append
     values = 1
     size = 0
     odd = False  # a float, or a key outside the BMP
 
-    def container(node: Any, depth: int, verbatim: bool) -> object:
+    def container(node: Any, depth: int, verbatim: bool) -> None:
         nonlocal values, size, odd
         if depth >= max_depth or values > max_values:
             raise _Suspect
         depth += 1
-        tokens: list[object] = []
-        append = tokens.append
-        texts: list[str] = []
-        text = texts.append
         if type(node) is list:
             if not node:
                 raise _Suspect
             values += len(node)
+            append(_LIST)
+            append(len(node))
             if verbatim:
                 try:
-                    joined = "".join(node)
+                    "".join(node)
                 except TypeError:
                     pass
-                else:
-                    if len(joined) > max_string or not joined.isascii():
-                        if max(map(len, node)) > max_string:
-                            raise _Suspect
-                        joined.encode("utf-8")
-                    size += len(joined) + 3 * len(node)
-                    return (2, tuple(node))
+                else:  # only strings, all kept verbatim
+                    texts.extend(node)
+                    flat.extend(node)
+                    size += 3 * len(node)
+                    return
             for item in node:
                 kind = type(item)
                 if kind is str:
                     text(item)
+                    size += 3
                     if verbatim or item in terms or not item or item[0] in "@_":
                         append(item)
                     elif ":" in item and (plain_iri(item) or iri_match(item)):
@@ -328,7 +381,7 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                         append(_S)
                         leaf(item)
                 elif kind is dict or kind is list:
-                    append(container(item, depth, verbatim))
+                    container(item, depth, verbatim)
                 elif kind is bool:
                     size += 5
                     append(_TRUE if item else _FALSE)
@@ -346,15 +399,8 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                     leaf(item)
                     append(_N if item.is_integer() and abs(item) < 1e21 else _D)
                 else:
-                    raise _Suspect
-            if texts:
-                joined = "".join(texts)
-                if len(joined) > max_string or not joined.isascii():
-                    if max(map(len, texts)) > max_string:
-                        raise _Suspect
-                    joined.encode("utf-8")
-                size += len(joined) + 3 * len(texts)
-            return (2, tuple(tokens))
+                    raise _Suspect  # null, or not a JSON value
+            return
         keys = tuple(node)
         try:
             joined = "".join(keys)
@@ -368,6 +414,8 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                 odd = True
         values += len(keys)
         size += len(joined) + 4 * len(keys) + 2
+        append(_DICT)
+        append(keys)
         keywords = "@" in joined
         if keywords and "@context" in node:
             context = node["@context"]
@@ -391,8 +439,8 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                     append(_S)
                     leaf(item)
             elif kind is dict or kind is list:
-                append(container(item, depth, key in type_keys or (
-                    keywords and key[:1] == "@" and key != "@id" and key != "@value")))
+                container(item, depth, key in type_keys or (
+                    keywords and key[:1] == "@" and key != "@id" and key != "@value"))
             elif kind is bool:
                 size += 5
                 append(_TRUE if item else _FALSE)
@@ -411,19 +459,18 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                 append(_N if item.is_integer() and abs(item) < 1e21 else _D)
             else:
                 raise _Suspect
-        if texts:
-            joined = "".join(texts)
-            if len(joined) > max_string or not joined.isascii():
-                if max(map(len, texts)) > max_string:
-                    raise _Suspect
-                joined.encode("utf-8")
-            size += len(joined)
-        return (1, keys, tuple(tokens))
 
-    shape = container(doc, 0, False)
+    container(doc, 0, False)
+    if texts:
+        joined = "".join(texts)
+        if len(joined) > max_string or not joined.isascii():
+            if max(map(len, texts)) > max_string:
+                raise _Suspect
+            joined.encode("utf-8")
+        size += len(joined)
     if values > max_values or size > limits.max_bytes:
         raise _Suspect
-    return DocumentInfo(shape=shape, leaves=tuple(leaves), jcs_plain=not odd)
+    return DocumentInfo(shape=tuple(flat), leaves=tuple(leaves), jcs_plain=not odd)
 
 
 def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
@@ -432,8 +479,7 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
 
     Written for speed (it runs on every verification): nested functions over local
     variables, strings handled inline, JSON pointers built only for error messages.
-    A dict's shape is ``(1, keys, tokens)``, a list's ``(2, tokens)``; a token is a
-    verbatim string, a leaf class or a nested shape.
+    It builds the shape as a tree (see :func:`shape_tree`) and returns it flat.
     """
     max_depth = limits.max_depth
     max_string = limits.max_string_length
@@ -587,7 +633,7 @@ def _walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader | None,
         raise DocumentTooLarge(f"the document is larger than {limits.max_bytes} bytes",
                                limit=limits.max_bytes)
     return DocumentInfo(
-        shape=shape,
+        shape=_flatten(shape) if shaped else None,
         leaves=tuple(leaves) if shaped else None,
         jcs_plain=not count[2] and not count[3],
     )
@@ -663,6 +709,8 @@ def canonicalize_jcs(obj: object, info: DocumentInfo | None = None) -> bytes:
     plain = _jcs_plain(obj) if info is None else info.jcs_plain
     if plain:
         try:
+            if _JCS_C is not None and type(obj) is dict:
+                return "".join(_JCS_C(obj, 0)).encode("utf-8")
             return _plain_jcs(obj).encode("utf-8")
         except RecursionError:
             raise MalformedDocument("cannot canonicalise the document as JSON: nested too "

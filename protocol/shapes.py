@@ -54,6 +54,7 @@ from .jsondoc import (
     SHAPE_FALSE,
     SHAPE_TRUE,
     DocumentInfo,
+    shape_tree,
 )
 from .rdfc import XSD_STRING, Quad, iri, literal
 
@@ -272,7 +273,7 @@ def compiled(info: DocumentInfo, loader: DocumentLoader) -> Template | str:
     """The template of the document's shape (compiled on first sight), or :data:`SLOW`."""
     entry = loader.cached_shape(info.shape)
     if entry is None:
-        entry = _compile(info.shape, loader)
+        entry = _compile(shape_tree(info.shape), loader)
         loader.cache_shape(info.shape, entry)
     assert isinstance(entry, Template | str)
     return entry

@@ -350,7 +350,7 @@ _CANONICALIZATION_PASS = Check("canonicalization", "pass",
 
 def _issuer_id(doc: Mapping[str, Any]) -> str | None:
     issuer = doc.get("issuer")
-    if isinstance(issuer, Mapping):
+    if type(issuer) is dict or isinstance(issuer, Mapping):
         issuer = issuer.get("id")
     return issuer if isinstance(issuer, str) else None
 
@@ -392,9 +392,13 @@ def verify(doc: Mapping[str, Any], *, now: datetime, loader: DocumentLoader | No
     report = _Report()
 
     # 1. the document: shape, limits, contexts
-    raw_proofs = doc.get("proof") if isinstance(doc, Mapping) else None
-    listed = raw_proofs if isinstance(raw_proofs, list) else [raw_proofs]
-    suites = [p.get("cryptosuite") if isinstance(p, Mapping) else None for p in listed]
+    raw_proofs = (doc.get("proof") if type(doc) is dict or isinstance(doc, Mapping)
+                  else None)
+    if type(raw_proofs) is dict:  # one proof: the common case
+        suites: list[object] = [raw_proofs.get("cryptosuite")]
+    else:
+        listed = raw_proofs if isinstance(raw_proofs, list) else [raw_proofs]
+        suites = [p.get("cryptosuite") if isinstance(p, Mapping) else None for p in listed]
     jcs_only = suites.count(JCS_SUITE) == len(suites)
     has_rdfc = RDFC_SUITE in suites
     want_terms = check_terms_jcs or not jcs_only
@@ -581,7 +585,7 @@ def _verify_one(report: _Report, name: str, key_name: str, proof: object,
 def _parse_proof(proof: object, now: datetime, latest: datetime,
                  purpose: str) -> tuple[str, datetime, str, bytes, dict[str, Any]]:
     """Check a proof's members; ``latest`` is ``now + CLOCK_SKEW``."""
-    if not isinstance(proof, Mapping):
+    if type(proof) is not dict and not isinstance(proof, Mapping):
         raise ProofError("a proof must be a JSON object")
     if not PROOF_FIELDS.issuperset(proof):
         unknown = sorted(str(k) for k in set(proof) - PROOF_FIELDS)

@@ -4,7 +4,8 @@
 body is read here with the gossip size limit (a push of many documents exceeds the 64 KiB
 limit of ``POST /assertions``), then handed to :meth:`~..peers.Gossip.handle`. Answers are
 gossip messages (``application/json``) even when refusing, so that a peer's session state
-machine sees the refusal; ``204`` answers ``close``.
+machine sees the refusal; ``204`` answers ``close``. The exception: a ``hello`` whose signed
+proof fails is 401 ``hello-not-authenticated`` problem+json (it comes from no known peer).
 
 Admin (bearer admin token):
 

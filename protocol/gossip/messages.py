@@ -27,10 +27,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeAlias
 
-from ..errors import GossipError, LocalProtocolError
+from ..errors import ConfianceError, GossipError, LocalProtocolError
+from ..model import format_datetime, parse_datetime
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -46,6 +48,7 @@ __all__ = [
     "GossipLimits",
     "Graft",
     "Hello",
+    "HelloProof",
     "IdListRange",
     "Ihave",
     "Message",
@@ -269,20 +272,65 @@ class Message:
     TYPE: ClassVar[MessageType]
 
 
+MIN_NONCE: Final = 16
+MAX_NONCE: Final = 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelloProof:
+    """The initiator's signature over its ``hello`` (see :mod:`.auth`, which makes and checks
+    it): who it is for (``to``: the responder's DID), a fresh ``nonce`` and the time it was
+    made, signed by ``verification_method`` (the initiator node's ``<did>#key-N``).
+
+    Optional in the message format (a responder that does not ask for it may ignore it); a
+    Confiance node refuses a ``hello`` without a valid one.
+    """
+
+    to: str
+    nonce: bytes
+    created: datetime
+    verification_method: str
+    proof_value: str
+
+    def __post_init__(self) -> None:
+        _check_text(self.to, "hello.proof.to")
+        _check_text(self.verification_method, "hello.proof.verificationMethod")
+        if not isinstance(self.nonce, bytes) or not MIN_NONCE <= len(self.nonce) <= MAX_NONCE:
+            raise LocalProtocolError(f"hello.proof.nonce is {MIN_NONCE}..{MAX_NONCE} bytes")
+        if not isinstance(self.created, datetime) or self.created.utcoffset() is None:
+            raise LocalProtocolError("hello.proof.created must be an aware datetime")
+        if not isinstance(self.proof_value, str) or not self.proof_value.startswith("z") \
+                or not 2 <= len(self.proof_value) <= 200 or _CONTROL.search(self.proof_value):
+            raise LocalProtocolError("hello.proof.proofValue is multibase base58btc ('z...')")
+
+    def unsigned_json(self) -> dict[str, str]:
+        """The members the signature covers (all but ``proofValue``)."""
+        return {"to": self.to, "nonce": _b64(self.nonce),
+                "created": format_datetime(self.created),
+                "verificationMethod": self.verification_method}
+
+    def to_json(self) -> dict[str, str]:
+        return {**self.unsigned_json(), "proofValue": self.proof_value}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Hello(Message):
-    """Initiator: opens a session, says who it is and what it wants exchanged."""
+    """Initiator: opens a session, says who it is and what it wants exchanged, and proves
+    it (``proof``, signed by the node named by ``node``; see :mod:`.auth`)."""
 
     TYPE: ClassVar[MessageType] = MessageType.HELLO
     node: str
     version: int = PROTOCOL_VERSION
     filters: Filters = field(default_factory=Filters)
+    proof: HelloProof | None = None
 
     def __post_init__(self) -> None:
         _check_text(self.node, "hello.node")
         _check_version(self.version)
         if not isinstance(self.filters, Filters):
             raise LocalProtocolError("hello.filters must be a Filters")
+        if self.proof is not None and not isinstance(self.proof, HelloProof):
+            raise LocalProtocolError("hello.proof must be a HelloProof")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -520,6 +568,8 @@ def message_to_json(message: Message) -> dict[str, Any]:
         out.update(version=message.version, node=message.node)
         if not message.filters.empty:
             out["filters"] = message.filters.to_json()
+        if message.proof is not None:
+            out["proof"] = message.proof.to_json()
     elif isinstance(message, Welcome):
         out.update(version=message.version, node=message.node, session=message.session)
     elif isinstance(message, Reconcile):
@@ -562,7 +612,7 @@ def encode_message(message: Message) -> bytes:
 
 _KEYS: Final[dict[MessageType, tuple[frozenset[str], frozenset[str]]]] = {
     # type: (required keys, optional keys), "type" excluded
-    MessageType.HELLO: (frozenset({"version", "node"}), frozenset({"filters"})),
+    MessageType.HELLO: (frozenset({"version", "node"}), frozenset({"filters", "proof"})),
     MessageType.WELCOME: (frozenset({"version", "node", "session"}), frozenset()),
     MessageType.RECONCILE: (frozenset({"ranges"}), frozenset()),
     MessageType.IHAVE: (frozenset({"ids"}), frozenset({"roots"})),
@@ -641,6 +691,28 @@ def _parse_filters(value: object) -> Filters:
     return Filters(**parts)
 
 
+_PROOF_KEYS: Final = frozenset({"to", "nonce", "created", "verificationMethod", "proofValue"})
+
+
+def _parse_proof(value: object) -> HelloProof:
+    if not isinstance(value, dict) or set(value) != _PROOF_KEYS:
+        raise GossipError("hello.proof is an object with exactly "
+                          + ", ".join(sorted(_PROOF_KEYS)))
+    created = value["created"]
+    if not isinstance(created, str) or len(created) > 64:
+        raise GossipError("hello.proof.created must be an XML Schema dateTime string")
+    try:
+        when = parse_datetime(created, "hello.proof.created")
+    except ConfianceError as exc:
+        raise GossipError(exc.message) from None
+    if format_datetime(when) != created:  # one spelling: the signature covers the text
+        raise GossipError("hello.proof.created must be in UTC with 'Z', seconds precision "
+                          "unless finer is needed (like 2026-01-31T12:00:00Z)")
+    return HelloProof(to=value["to"], nonce=_unb64(value["nonce"], "hello.proof.nonce"),
+                      created=when, verification_method=value["verificationMethod"],
+                      proof_value=value["proofValue"])
+
+
 def _strict_int(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise GossipError(f"{what} must be an integer")
@@ -678,8 +750,9 @@ def message_from_json(obj: object, limits: GossipLimits = DEFAULT_LIMITS) -> Mes
 def _build(mtype: MessageType, obj: dict[str, Any], limits: GossipLimits) -> Message:
     if mtype is MessageType.HELLO:
         filters = _parse_filters(obj["filters"]) if "filters" in obj else Filters()
+        proof = _parse_proof(obj["proof"]) if "proof" in obj else None
         return Hello(node=obj["node"], version=_strict_int(obj["version"], "version"),
-                     filters=filters)
+                     filters=filters, proof=proof)
     if mtype is MessageType.WELCOME:
         return Welcome(node=obj["node"], session=obj["session"],
                        version=_strict_int(obj["version"], "version"))

@@ -248,7 +248,7 @@ def tight_check(engine: TrustEngine, nxg: nx.DiGraph, source: str) -> None:
     """The engine's vector against networkx solved far past its default tolerance."""
     view = engine.graph.view(source, "default")
     op = operator_for(view)
-    engine.trust(source, source, "default", "ppr", explain=False)
+    engine.rank(source, "default", "ppr", top=1)  # computes and caches the vector
     got = engine._ppr.get(("default", (source,), source))
     if got is None:
         return

@@ -13,13 +13,14 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
+from gossipauth import KeyServer, signed_hello
 from gossipnet import LiveNode, free_ports, peer, wait_until
 from nodehelpers import Party, now
 
 from confiance.node.erasures import make_notice, verify_notice
 from confiance.node.subjectauth import make_subject_request
 from confiance.protocol.errors import ConfianceError
-from confiance.protocol.gossip import Hello, Push, encode_message, parse_message
+from confiance.protocol.gossip import Push, encode_message, parse_message
 from confiance.protocol.ids import assertion_id, digest_of, parse_assertion_id
 
 N = 4  # a ring: 0-1-2-3-0
@@ -130,7 +131,9 @@ async def test_a_forged_erasure_notice_is_refused_and_costs_the_sender(
     with pytest.raises(ConfianceError):
         verify_notice(tampered, loader=target.node.loader, limits=target.node.limits)
 
-    rogue_url = "http://127.0.0.1:9"  # recognised by the target, nothing listens there
+    rogue = KeyServer(free_ports(1)[0])  # recognised by the target; it signs its hellos
+    await rogue.start()
+    rogue_url = rogue.url
     async with http.post(target.url + "/admin/peers", json={"url": rogue_url},
                          headers=target.admin_headers()) as resp:
         assert resp.status == 201
@@ -143,7 +146,8 @@ async def test_a_forged_erasure_notice_is_refused_and_costs_the_sender(
                              headers=headers) as resp:
             return resp.status, parse_message(await resp.read())
 
-    status, welcome = await call(Hello(node=rogue_url), None)
+    status, welcome = await call(signed_hello(rogue_url, rogue.key, target.node.did), None)
+    await rogue.stop()
     assert status == 200
     before = target.gossip.stats.invalid
     status, _ = await call(Push(assertions=(forged, tampered)), welcome.session)

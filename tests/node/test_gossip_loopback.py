@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from gossipauth import KeyServer, hello_bytes
 from gossipnet import (
     LiveNode,
     free_ports,
@@ -28,7 +29,7 @@ from gossipnet import (
 from nodehelpers import Party, now
 
 from confiance.protocol.assertions import verify_assertion
-from confiance.protocol.gossip import Ack, Hello, Push, encode_message, parse_message
+from confiance.protocol.gossip import Ack, Push, encode_message, parse_message
 from confiance.protocol.ids import digest_of
 
 N = 8
@@ -132,8 +133,19 @@ async def test_a_partition_heals_with_zero_missing(net: list[LiveNode],
 async def test_a_peer_sending_invalid_assertions_is_dropped(
         net: list[LiveNode], http: aiohttp.ClientSession) -> None:
     target = net[0]
-    rogue_url = "http://127.0.0.1:9"  # recognised by the target, but nothing listens there
-    await peer(http, target, _Fake(rogue_url))  # type: ignore[arg-type]
+    rogue = KeyServer(free_ports(1)[0])  # a recognised peer that is no node: it publishes
+    await rogue.start()                  # its keys, so it can sign its hellos
+    try:
+        await _invalid_assertions_get_a_peer_dropped(net, http, target, rogue)
+    finally:
+        await rogue.stop()
+
+
+async def _invalid_assertions_get_a_peer_dropped(
+        net: list[LiveNode], http: aiohttp.ClientSession, target: LiveNode,
+        rogue: KeyServer) -> None:
+    rogue_url = rogue.url
+    await peer(http, target, rogue)  # type: ignore[arg-type]
     good = docs(Party(7), 3, "g")
     tampered = []
     for doc in docs(Party(8), 6, "h"):
@@ -148,7 +160,7 @@ async def test_a_peer_sending_invalid_assertions_is_dropped(
         async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
             return resp.status, parse_message(await resp.read())
 
-    status, welcome = await call(encode_message(Hello(node=rogue_url)), None)
+    status, welcome = await call(hello_bytes(rogue_url, rogue.key, target.node.did), None)
     assert status == 200
     token = welcome.session
     status, ack = await call(encode_message(Push(assertions=tuple(good))), token)
@@ -158,9 +170,9 @@ async def test_a_peer_sending_invalid_assertions_is_dropped(
     # the peer is now dropped
     listing = await (await http.get(target.url + "/admin/peers",
                                     headers=target.admin_headers())).json()
-    rogue = next(p for p in listing["peers"] if p["url"] == rogue_url)
-    assert rogue["status"] == "dropped" and "invalid" in rogue["droppedReason"]
-    status, refusal = await call(encode_message(Hello(node=rogue_url)), None)
+    listed = next(p for p in listing["peers"] if p["url"] == rogue_url)
+    assert listed["status"] == "dropped" and "invalid" in listed["droppedReason"]
+    status, refusal = await call(hello_bytes(rogue_url, rogue.key, target.node.did), None)
     assert status == 403 and refusal.code == "peer-dropped"
     # the good ones spread; nothing invalid is stored anywhere
     await wait_until(lambda: everyone_holds(net, {digest_of(d) for d in good}), TIMEOUT,
@@ -175,11 +187,6 @@ async def test_a_peer_sending_invalid_assertions_is_dropped(
     async with http.post(target.url + "/admin/peers/" + _quote(rogue_url) + "/reinstate",
                          headers=target.admin_headers()) as resp:
         assert resp.status == 200 and (await resp.json())["status"] == "good"
-
-
-class _Fake:
-    def __init__(self, url: str) -> None:
-        self.url = url
 
 
 def _quote(text: str) -> str:

@@ -20,17 +20,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
+from gossipauth import KeyServer, hello_bytes
 from gossipnet import FAST, LiveNode, free_ports, peer, wait_until
 from nodehelpers import now
 
-from confiance.node.identity import did_web_for
 from confiance.node.keyring import NodeKey
 from confiance.protocol.assertions import verify_assertion
-from confiance.protocol.gossip import Hello, Push, encode_message, parse_message
+from confiance.protocol.gossip import Push, encode_message, parse_message
 from confiance.protocol.ids import digest_of
 from confiance.protocol.keys import KeyPair
-from confiance.protocol.model import TrustMark, format_datetime, to_credential
+from confiance.protocol.model import TrustMark, to_credential
 from confiance.protocol.signing import sign
 
 TIMEOUT = 30.0
@@ -152,7 +151,8 @@ async def test_node_issued_marks_federate_across_a_key_rotation(
     assert await problem(http, c.url, forged) == (422, "unknown-did-web-issuer")
     assert await problem(http, d.url, forged) == (422, "invalid-proof")
     invalid_before = b.gossip.stats.invalid
-    async with http.post(b.url + "/gossip", data=encode_message(Hello(node=a.url)),
+    async with http.post(b.url + "/gossip", data=hello_bytes(
+            a.url, a.node.keyring.signer, b.node.did),
                          headers={"Content-Type": "application/json"}) as resp:
         token = parse_message(await resp.read()).session  # type: ignore[union-attr]
     async with http.post(b.url + "/gossip", data=encode_message(Push(assertions=(forged,))),
@@ -168,48 +168,8 @@ async def test_node_issued_marks_federate_across_a_key_rotation(
                              loader=node.node.loader, key_resolver=node.node.keyring.resolve)
 
 
-class FakePeer:
+class FakePeer(KeyServer):
     """A web server that plays a peer's discovery documents (and nothing else)."""
-
-    def __init__(self, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.did = did_web_for(self.url)
-        self.port = port
-        self.signing = KeyPair.generate()
-        self.rotation = KeyPair.generate()
-        self.since = now() - timedelta(hours=1)
-        self.did_doc = self.document(self.did)
-        self.runner: web.AppRunner | None = None
-
-    def document(self, did: str, signing: KeyPair | None = None) -> dict[str, Any]:
-        key = signing or self.signing
-        methods = [{"id": f"{did}#key-1", "type": "Multikey", "controller": did,
-                    "publicKeyMultibase": key.public_key_multibase,
-                    "validFrom": format_datetime(self.since)},
-                   {"id": f"{did}#rotation-1", "type": "Multikey", "controller": did,
-                    "publicKeyMultibase": self.rotation.public_key_multibase,
-                    "validFrom": format_datetime(self.since)}]
-        return {"id": did, "verificationMethod": methods, "assertionMethod": [f"{did}#key-1"],
-                "capabilityInvocation": [f"{did}#rotation-1"]}
-
-    async def start(self) -> None:
-        app = web.Application()
-
-        async def did_json(_: web.Request) -> web.Response:
-            return web.json_response(self.did_doc, content_type="application/did+json")
-
-        async def descriptor(_: web.Request) -> web.Response:
-            return web.json_response({"did": self.did, "keyRotations": []})
-
-        app.router.add_get("/.well-known/did.json", did_json)
-        app.router.add_get("/.well-known/confiance", descriptor)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
 
     def mark(self, subject: str, key: KeyPair | None = None) -> dict[str, Any]:
         return sign(to_credential(mark_by(self.did, subject)),

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from gossipauth import hello_bytes
 from gossipnet import LiveNode, free_ports, peer, wait_until
 from nodehelpers import Party
 
 from confiance.node.cli import main
 from confiance.node.config import NodeConfig
 from confiance.node.datadir import initialise_data_dir
-from confiance.protocol.gossip import Hello, Ihave, encode_message, parse_message
+from confiance.protocol.gossip import Ihave, encode_message, parse_message
 from confiance.protocol.ids import digest_of
 
 
@@ -106,7 +107,8 @@ async def test_garbage_from_a_recognised_peer_gets_it_dropped(
         await peer(http, a, b)
         drops = 0
         for _ in range(6):
-            async with http.post(a.url + "/gossip", data=encode_message(Hello(node=b.url)),
+            hello = hello_bytes(b.url, b.node.keyring.signer, a.node.did)
+            async with http.post(a.url + "/gossip", data=hello,
                                  headers={"Content-Type": "application/json"}) as r:
                 welcome = parse_message(await r.read())
                 if r.status == 403:

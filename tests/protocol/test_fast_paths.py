@@ -76,6 +76,9 @@ def test_fast_walk_equals_walk(body: dict[str, Any], context: Any, limits: Limit
             inspect_document(doc, limits, LOADER)
     else:
         assert inspect_document(doc, limits, LOADER) == reference
+        tree = jsondoc.shape_tree(reference.shape)
+        assert jsondoc._flatten(tree) == reference.shape
+        assert jsondoc.shape_tree(jsondoc._flatten(tree)) == tree
 
 
 @pytest.mark.parametrize("limits", [TIGHT, Limits(max_bytes=200, max_values=12, max_depth=3,
@@ -85,6 +88,7 @@ def test_fast_walk_agrees_at_every_limit(limits: Limits) -> None:
     docs: list[dict[str, Any]] = []
     for n in range(150):
         docs.append({"name": "x" * n, "score": [1, 2, 3, 4, 5], "a": [True, 0.5, "é"]})
+        docs.append({"type": ["Rating", "TrustAssertion", "VerifiableCredential"], "n": "x" * n})
     for n in range(40):
         docs.append({"name": "x" * n, "score": [1, 2.5, True], "id": "urn:x:" + "y" * n})
         docs.append({"type": ["VerifiableCredential"] * (n % 20 + 1), "score": list(range(n))})
