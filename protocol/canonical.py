@@ -72,7 +72,8 @@ def check_terms(doc: Mapping[str, Any], loader: DocumentLoader | None = None,
     ``info`` is the document's :func:`inspect_document` result, if already computed.
     """
     loader = loader if loader is not None else default_loader()
-    info = _info(doc, loader, limits, info)
+    if info is None or info.leaves is None or type(doc) is not dict:
+        info = _info(doc, loader, limits, info)
     if compiled(info, loader) is SLOW:
         expand_checked(doc, loader)
 

@@ -55,6 +55,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 #: a subset of :data:`ABSOLUTE_IRI` (printable ASCII only), about twice as fast to match
 _PLAIN_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[!#-;=?-\[\]_a-z~]*")
+#: an IRI scheme, and a character no absolute IRI holds (the two halves of ABSOLUTE_IRI)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+_NOT_IN_IRI = re.compile(r"[\s<>\"{}|\\^`]")
 
 # leaf classes in a shape (small ints, never equal to a str, a tuple or a bool)
 LEAF_TEXT, LEAF_IRI, LEAF_INTEGER, LEAF_DOUBLE, SHAPE_TRUE, SHAPE_FALSE = 3, 4, 5, 6, 7, 8
@@ -159,12 +162,13 @@ class DocumentInfo:
     jcs_plain: bool
 
 
-# Shapes. A shape is a flat tuple, the cheapest form to build and to hash: an object is
-# ``_DICT, keys, <one encoding per value>``, an array ``_LIST, length, <one encoding per item>``,
-# and a value's encoding is a verbatim string, a leaf class (LEAF_*, SHAPE_TRUE/FALSE) or a
-# nested object or array. Each element's position says what it is, so two documents have
-# equal flat shapes exactly when they have equal tree shapes (:func:`shape_tree`): a dict is
-# ``(1, keys, tokens)``, a list ``(2, tokens)``, a token a verbatim string, a class or a tree.
+# Shapes. A shape is a flat tuple of strings and small ints, the cheapest form to build and to
+# hash: an object is ``_DICT, n, <its n keys>, <one encoding per value>``, an array ``_LIST,
+# n, <one encoding per item>``, and a value's encoding is a verbatim string, a leaf class
+# (LEAF_*, SHAPE_TRUE/FALSE) or a nested object or array. Each element's position says what
+# it is, so two documents have equal flat shapes exactly when they have equal tree shapes
+# (:func:`shape_tree`): a dict is ``(1, keys, tokens)``, a list ``(2, tokens)``, a token a
+# verbatim string, a class or a tree.
 _DICT, _LIST = 1, 2
 
 
@@ -180,12 +184,12 @@ def shape_tree(flat: object) -> object:
         position += 1
         if type(token) is str or (token != _DICT and token != _LIST):
             return token
-        if token == _DICT:
-            keys = flat[position]
-            position += 1
-            return (_DICT, keys, tuple(read() for _ in keys))
         count = flat[position]
         position += 1
+        if token == _DICT:
+            keys = flat[position:position + count]
+            position += count
+            return (_DICT, keys, tuple(read() for _ in keys))
         return (_LIST, tuple(read() for _ in range(count)))
 
     tree = read()
@@ -199,7 +203,7 @@ def _flatten(tree: object, out: list[object] | None = None) -> tuple[object, ...
     into: list[object] = [] if out is None else out
     if isinstance(tree, tuple):
         if tree[0] == _DICT:
-            into += (_DICT, tree[1])
+            into += (_DICT, len(tree[1]), *tree[1])
         else:
             into += (_LIST, len(tree[1]))
         for token in tree[-1]:
@@ -207,8 +211,6 @@ def _flatten(tree: object, out: list[object] | None = None) -> tuple[object, ...
     else:
         into.append(tree)
     return tuple(into)
-
-
 
 
 def _pointer(path: list[str], last: str | None = None) -> str:
@@ -333,6 +335,8 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
     type_keys = loader.type_aliases
     plain_iri = _PLAIN_IRI.fullmatch
     iri_match = ABSOLUTE_IRI.match
+    scheme_match = _SCHEME.fullmatch
+    not_in_iri = _NOT_IN_IRI.search
     leaves: list[Any] = []
     leaf = leaves.append
     flat: list[object] = []
@@ -342,6 +346,24 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
     values = 1
     size = 0
     odd = False  # a float, or a key outside the BMP
+    iris: list[str] = []  # strings taken for IRIs on their scheme, checked at the end
+    marks: list[int] = []  # and where their token is in the shape
+
+    def iri(item: str) -> None:
+        """The token of a string with a colon that starts with a letter."""
+        scheme = item.partition(":")[0]
+        if scheme in terms:  # a compact IRI: verbatim if it is an absolute IRI at all
+            if plain_iri(item) or iri_match(item):
+                append(item)
+                return
+        elif (scheme.isascii() and scheme.isalnum()) or scheme_match(scheme):
+            marks.append(len(flat))
+            iris.append(item)
+            append(_I)
+            leaf(item)
+            return
+        append(_S)
+        leaf(item)
 
     def container(node: Any, depth: int, verbatim: bool) -> None:
         nonlocal values, size, odd
@@ -369,14 +391,10 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                 if kind is str:
                     text(item)
                     size += 3
-                    if verbatim or item in terms or not item or item[0] in "@_":
+                    if verbatim or item in terms or item[:1] in "@_":  # "" is in "@_" too
                         append(item)
-                    elif ":" in item and (plain_iri(item) or iri_match(item)):
-                        if item.partition(":")[0] in terms:
-                            append(item)
-                        else:
-                            append(_I)
-                            leaf(item)
+                    elif ":" in item and item[0].isalpha():
+                        iri(item)
                     else:
                         append(_S)
                         leaf(item)
@@ -401,21 +419,21 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                 else:
                     raise _Suspect  # null, or not a JSON value
             return
-        keys = tuple(node)
         try:
-            joined = "".join(keys)
+            joined = "".join(node)
         except TypeError:
             raise _Suspect from None
         if len(joined) > max_string or not joined.isascii():
-            if max(map(len, keys)) > max_string:
+            if max(map(len, node)) > max_string:
                 raise _Suspect
             joined.encode("utf-8")
             if max(joined) > "\uffff":
                 odd = True
-        values += len(keys)
-        size += len(joined) + 4 * len(keys) + 2
+        values += len(node)
+        size += len(joined) + 4 * len(node) + 2
         append(_DICT)
-        append(keys)
+        append(len(node))
+        flat.extend(node)
         keywords = "@" in joined
         if keywords and "@context" in node:
             context = node["@context"]
@@ -426,15 +444,11 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
             kind = type(item)
             if kind is str:
                 text(item)
-                if (key in type_keys or item in terms or not item or item[0] in "@_"
+                if (key in type_keys or item in terms or item[:1] in "@_"
                         or (keywords and key[:1] == "@" and key != "@id" and key != "@value")):
                     append(item)
-                elif ":" in item and (plain_iri(item) or iri_match(item)):
-                    if item.partition(":")[0] in terms:
-                        append(item)
-                    else:
-                        append(_I)
-                        leaf(item)
+                elif ":" in item and item[0].isalpha():
+                    iri(item)
                 else:
                     append(_S)
                     leaf(item)
@@ -461,6 +475,10 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                 raise _Suspect
 
     container(doc, 0, False)
+    if iris and not_in_iri("".join(iris)):  # one of them is text after all
+        for position, item in zip(marks, iris, strict=True):
+            if not iri_match(item):
+                flat[position] = _S
     if texts:
         joined = "".join(texts)
         if len(joined) > max_string or not joined.isascii():

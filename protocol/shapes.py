@@ -270,7 +270,11 @@ def _at(document: Any, path: Path) -> Any:
 
 
 def compiled(info: DocumentInfo, loader: DocumentLoader) -> Template | str:
-    """The template of the document's shape (compiled on first sight), or :data:`SLOW`."""
+    """The template of the document's shape (compiled on first sight), or :data:`SLOW`.
+
+    The cache key is the flat shape of :func:`~confiance.protocol.jsondoc.inspect_document`;
+    compilation works on its tree form (:func:`~confiance.protocol.jsondoc.shape_tree`).
+    """
     entry = loader.cached_shape(info.shape)
     if entry is None:
         entry = _compile(shape_tree(info.shape), loader)

@@ -232,17 +232,24 @@ class TrustEngine:
         idx = [op.index(s) for s in seeds]
         if any(i is None for i in idx):
             return None
+        seed_idx = [i for i in idx if i is not None]
+        # Iterate on the nodes the seeds reach only: the others score exactly 0.
+        sub = op.restricted(seed_idx)
         warm = None
         if cached is not None:
             old = cached[1]
             if old.x.shape[0] <= op.n:
                 x = np.zeros(op.n)
                 x[: old.x.shape[0]] = old.x
-                warm = PageRankResult(x=x, bound=old.bound, matvecs=0, method="",
+                warm = PageRankResult(x=x[sub.order], bound=old.bound, matvecs=0, method="",
                                       scale=old.scale)
-        res = pagerank_sparse(op, {i: 1.0 for i in idx if i is not None},
-                              damping=self.policy.damping, tol=self.policy.tolerance,
-                              warm=warm)
+        local = pagerank_sparse(sub.matrix, {int(sub.local[i]): 1.0 for i in seed_idx},
+                                damping=self.policy.damping, tol=self.policy.tolerance,
+                                warm=warm)
+        full = np.zeros(op.n)
+        full[sub.order] = local.x
+        res = PageRankResult(x=full, bound=local.bound, matvecs=local.matvecs,
+                             method=local.method, scale=local.scale)
         self._ppr[key] = (version, res, op)
         self._ppr.move_to_end(key)
         while len(self._ppr) > self._cache_size:

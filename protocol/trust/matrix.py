@@ -12,22 +12,75 @@ whose marks it reads (``conversion.py``), plus the rows changed since the compil
 where ``keep`` zeroes the replaced rows. An update after one new assertion therefore costs
 one dirty row, not a recompilation; the context is recompiled when the dirty rows exceed
 ``max(256, n / 64)``.
+
+A personalized PageRank from some seeds only ever reaches the nodes reachable from them:
+:meth:`Operator.restricted` gives ``P_eff^T`` on that set (closed under out-edges, so no
+mass leaves it, and dangling mass returns to the seeds inside it), which the solver iterates
+on instead of the whole graph. All nodes of one strongly connected component reach the same
+set: on the base matrix the restricted matrix is cached per seeds' components.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .graph import EvaluatorView, TrustGraph
 
-__all__ = ["Compiled", "Operator", "compile_context", "compiled", "operator_for"]
+__all__ = ["Compiled", "Operator", "Restricted", "compile_context", "compiled", "operator_for"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
+_RESTRICTED_CACHE = 4
+
+
+@dataclass(frozen=True, eq=False)
+class Restricted:
+    """``P_eff^T`` on the nodes reachable from some seeds.
+
+    ``order[k]`` is the operator index of local node ``k`` (breadth-first order from the
+    seeds, which keeps neighbours close in memory); ``local`` maps operator indices back
+    (-1 outside the set).
+    """
+
+    matrix: sp.csr_array
+    order: IntArray
+    local: IntArray
+
+
+def _csr32(m: sp.csr_array) -> sp.csr_array:
+    """The same CSR with int32 indices (half the index traffic of a product)."""
+    if m.nnz >= 2**31 - 1 or m.shape[0] >= 2**31 - 1:
+        return m
+    return sp.csr_array((m.data, m.indices.astype(np.int32, copy=False),
+                         m.indptr.astype(np.int32, copy=False)), shape=m.shape)
+
+
+def _restrict(forward: sp.csr_array, seeds: list[int]) -> Restricted:
+    """Restrict the transition matrix ``forward`` (``P``, rows: sources) to what the seeds
+    reach, returned transposed (``P^T``) for the solver."""
+    n = int(forward.shape[0])
+    if len(seeds) == 1:
+        order = breadth_first_order(forward, seeds[0], directed=True,
+                                    return_predecessors=False)
+    else:  # a virtual root pointing at every seed
+        m = sp.csr_array((np.ones(len(seeds)), (np.full(len(seeds), n), seeds)),
+                         shape=(n + 1, n + 1))
+        ext = sp.csr_array(sp.block_diag((forward, sp.csr_array((1, 1)))) + m)
+        order = breadth_first_order(ext, n, directed=True, return_predecessors=False)[1:]
+    order = np.asarray(order, dtype=np.int32)
+    local = np.full(n, -1, dtype=np.int32)
+    local[order] = np.arange(len(order), dtype=np.int32)
+    rows = forward[order]  # every column of these rows lies in the set (it is closed)
+    k = len(order)
+    sub = sp.csr_array((rows.data, local[rows.indices], rows.indptr), shape=(k, k))
+    return Restricted(matrix=_csr32(sp.csr_array(sub.T.tocsr())), order=order, local=local)
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,10 +94,30 @@ class Compiled:
     transition_t: sp.csr_array
     keep_template: FloatArray
     out_sum: FloatArray  # sum of each row's positive weights
+    transition: sp.csr_array = field(repr=False)  # P itself (rows: sources), for searches
+    _restricted: OrderedDict[tuple[int, ...], Restricted] = field(
+        default_factory=OrderedDict, repr=False)
+    _components: list[IntArray] = field(default_factory=list, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.nodes)
+
+    def restricted(self, seeds: list[int]) -> Restricted:
+        """``P^T`` on the nodes reachable from ``seeds``, cached per seeds' components."""
+        if not self._components:
+            self._components.append(np.asarray(connected_components(
+                self.transition, directed=True, connection="strong")[1], dtype=np.int32))
+        labels = self._components[0]
+        key = tuple(sorted({int(labels[i]) for i in seeds}))
+        got = self._restricted.get(key)
+        if got is None:
+            got = self._restricted[key] = _restrict(self.transition, seeds)
+            while len(self._restricted) > _RESTRICTED_CACHE:
+                self._restricted.popitem(last=False)
+        else:
+            self._restricted.move_to_end(key)
+        return got
 
 
 def _row_normalised_t(rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64],
@@ -52,7 +125,7 @@ def _row_normalised_t(rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64],
     """(D^-1 W+)^T as CSR, from COO triples of positive weights."""
     sums = np.bincount(rows, weights=data, minlength=n)
     vals = data / sums[rows] if len(rows) else data
-    return sp.csr_array((vals, (cols, rows)), shape=(n, n))
+    return _csr32(sp.csr_array((vals, (cols, rows)), shape=(n, n)))
 
 
 def compile_context(graph: TrustGraph, context: str) -> Compiled:
@@ -81,6 +154,7 @@ def compile_context(graph: TrustGraph, context: str) -> Compiled:
     transition_t = _row_normalised_t(rows[pos], cols[pos], vals[pos], n)
     return Compiled(version=state.version, nodes=nodes, index=index, signed=signed,
                     transition_t=transition_t, keep_template=np.ones(n),
+                    transition=_csr32(sp.csr_array(transition_t.T.tocsr())),
                     out_sum=np.asarray(np.bincount(rows[pos], weights=vals[pos], minlength=n),
                                        dtype=np.float64))
 
@@ -128,6 +202,19 @@ class Operator:
         if i is None or (self.keep is not None and self.keep[i] == 0.0):
             return None
         return float(self.base.out_sum[i])
+
+    def restricted(self, seeds: list[int]) -> Restricted:
+        """``P_eff^T`` on the nodes reachable from ``seeds`` (operator indices)."""
+        if self.keep is None or self.rows_t is None:
+            return self.base.restricted(seeds)
+        n, nb = self.n, self.base.n
+        base = self.base.transition
+        indptr = np.concatenate([base.indptr, np.full(n - nb, base.indptr[-1])])
+        padded = sp.csr_array((base.data, base.indices, indptr), shape=(n, n))
+        keep = np.concatenate([self.keep, np.ones(n - nb)])
+        forward = sp.csr_array(sp.diags_array(keep) @ padded + self.rows_t.T.tocsr())
+        forward.eliminate_zeros()
+        return _restrict(_csr32(forward), seeds)
 
     def apply(self, x: FloatArray) -> FloatArray:
         nb = self.base.n

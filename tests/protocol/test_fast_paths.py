@@ -32,7 +32,8 @@ STRINGS = st.sampled_from([
     "did:example:abc", "https://example.org/a", "https://x.org/a b", "urn:uuid:1", "",
     "VerifiableCredential", "Rating", "name", "_:b1", "@id", "ex:foo", "seller", "schema:x",
     "2024-01-01T00:00:00Z", "x", "ab,c:d", "é", "line\nbreak", "a:\u0001", "a:b\n",
-    "\U0001f600:x", "s:\ud800", "y" * 25, CREDENTIALS_V2_URL, CONFIANCE_V1_URL,
+    "\U0001f600:x", "é:x", "1:x", "Note: two words", "did:ex:a<b", "x+y.z-w:ok", "a_b:c",
+    "s:\ud800", "y" * 25, CREDENTIALS_V2_URL, CONFIANCE_V1_URL,
     "https://not.allowed/ctx",
 ]) | st.text(max_size=14)
 SCALARS = (STRINGS | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
