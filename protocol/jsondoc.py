@@ -52,12 +52,12 @@ __all__ = [
 
 MAX_SAFE_INTEGER = 2**53 - 1
 #: an absolute IRI as JSON-LD and N-Quads both accept it (no space or forbidden character)
-ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*\Z")
 #: a subset of :data:`ABSOLUTE_IRI` (printable ASCII only), about twice as fast to match
 _PLAIN_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[!#-;=?-\[\]_a-z~]*")
-#: an IRI scheme, and a character no absolute IRI holds (the two halves of ABSOLUTE_IRI)
+#: an IRI scheme, and the printable ASCII an IRI may hold after it (both within ABSOLUTE_IRI)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
-_NOT_IN_IRI = re.compile(r"[\s<>\"{}|\\^`]")
+_IRI_BYTES = bytes(c for c in range(0x21, 0x7F) if chr(c) not in '<>"{}|\\^`')
 
 # leaf classes in a shape (small ints, never equal to a str, a tuple or a bool)
 LEAF_TEXT, LEAF_IRI, LEAF_INTEGER, LEAF_DOUBLE, SHAPE_TRUE, SHAPE_FALSE = 3, 4, 5, 6, 7, 8
@@ -336,7 +336,6 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
     plain_iri = _PLAIN_IRI.fullmatch
     iri_match = ABSOLUTE_IRI.match
     scheme_match = _SCHEME.fullmatch
-    not_in_iri = _NOT_IN_IRI.search
     leaves: list[Any] = []
     leaf = leaves.append
     flat: list[object] = []
@@ -475,10 +474,12 @@ def _fast_walk(doc: dict[str, Any], limits: Limits, loader: DocumentLoader) -> D
                 raise _Suspect
 
     container(doc, 0, False)
-    if iris and not_in_iri("".join(iris)):  # one of them is text after all
-        for position, item in zip(marks, iris, strict=True):
-            if not iri_match(item):
-                flat[position] = _S
+    if iris:  # one C pass: every character printable ASCII allowed in an IRI?
+        joined = "".join(iris)
+        if not joined.isascii() or joined.encode("ascii").translate(None, _IRI_BYTES):
+            for position, item in zip(marks, iris, strict=True):
+                if not iri_match(item):  # one of them is text after all
+                    flat[position] = _S
     if texts:
         joined = "".join(texts)
         if len(joined) > max_string or not joined.isascii():

@@ -211,7 +211,7 @@ class TrustEngine:
         recs = self.graph.recognitions(context, evaluator)
         if recs:
             return max(recs, key=lambda c: (c.time, c.id)).scale
-        g = self.graph.graph(context)
+        g = self.graph.adjacency(context)
         best: Claim | None = None
         for data in g.succ.get(evaluator, {}).values():
             for c in data["claims"]:

@@ -37,6 +37,7 @@ from ..model import (
     Revocation,
     TrustMark,
 )
+from .arraygraph import ArrayAdjacency
 from .conversion import (
     Claim,
     Reader,
@@ -92,12 +93,32 @@ def _slot(assertion: Assertion) -> tuple[Any, ...] | None:
 
 @dataclass
 class _Context:
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     version: int = 0
     edges: int = 0
     dirty: set[str] = field(default_factory=set)
     new_nodes: list[str] = field(default_factory=list)  # added since the compilation
     compiled: Any = None  # matrix.Compiled, kept untyped here to avoid an import cycle
+    #: An edge list loaded as arrays (``edgearrays.py``): read through it until a change.
+    arrays: ArrayAdjacency | None = None
+    _graph: nx.DiGraph | None = None
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The networkx digraph (built from ``arrays`` on first use)."""
+        if self._graph is None:
+            self._graph = self.arrays.to_networkx() if self.arrays is not None \
+                else nx.DiGraph()
+        return self._graph
+
+    def adjacency(self) -> Any:
+        """What to read: the arrays while they are current, else the digraph."""
+        return self.arrays if self.arrays is not None else self.graph
+
+    def writable(self) -> nx.DiGraph:
+        """The digraph, to change: the arrays no longer describe the context."""
+        g = self.graph
+        self.arrays = None
+        return g
 
 
 class TrustGraph:
@@ -349,14 +370,15 @@ class TrustGraph:
 
     def _claims_of(self, issuer: str, context: str) -> list[Claim]:
         ctx = self._contexts.get(context)
-        if ctx is None or issuer not in ctx.graph:
+        g = ctx.adjacency() if ctx is not None else None
+        if g is None or issuer not in g:
             return []
-        return [c for data in ctx.graph.succ[issuer].values() for c in data["claims"]
+        return [c for data in g.succ[issuer].values() for c in data["claims"]
                 if c.context == context and c.issuer == issuer]
 
     def _put_edge(self, context: str, claim: Claim) -> None:
         ctx = self._ctx(context)
-        g = ctx.graph
+        g = ctx.writable()
         u, v = claim.issuer, claim.subject
         data = g.get_edge_data(u, v)  # the graph's own attribute dict, or None
         if data is None:
@@ -378,8 +400,10 @@ class TrustGraph:
         ctx = self._contexts.get(context)
         if ctx is None:
             return
-        g = ctx.graph
         u, v = claim.issuer, claim.subject
+        if ctx.arrays is not None and v not in ctx.arrays.succ.get(u, {}):
+            return
+        g = ctx.writable()
         data = g.get_edge_data(u, v)
         if data is None:
             return
@@ -406,6 +430,30 @@ class TrustGraph:
         """The context's digraph (edge data: ``claims`` and base weight ``w``). Read only."""
         ctx = self._contexts.get(context)
         return ctx.graph if ctx is not None else nx.DiGraph()
+
+    def adjacency(self, context: str) -> Any:
+        """The context's graph to read: its networkx digraph or, for an edge list loaded as
+        arrays and unchanged since, an equivalent read-only :class:`ArrayAdjacency`."""
+        ctx = self._contexts.get(context)
+        return ctx.adjacency() if ctx is not None else nx.DiGraph()
+
+    def can_install_arrays(self, context: str) -> bool:
+        """Whether an edge list may be installed as arrays in ``context`` (a new context and
+        no cross-context imports to maintain)."""
+        return context not in self._contexts and not self._imports
+
+    def install_arrays(self, context: str, arrays: ArrayAdjacency, compiled: Any,
+                       linked: int) -> None:
+        """Install an edge list read as arrays (``edgearrays.py``) with its compiled
+        matrices; ``linked`` claims count as the bulk edges of :meth:`add_claims` would."""
+        if not self.can_install_arrays(context):
+            raise LocalProtocolError(f"context {context!r} already holds edges")
+        ctx = self._ctx(context)
+        ctx.arrays = arrays
+        ctx.version = linked
+        ctx.edges = arrays.number_of_edges()
+        ctx.compiled = compiled
+        self._bulk_edges += linked
 
     def version(self, context: str) -> int:
         """A counter that changes whenever the context's graph changes."""
@@ -434,8 +482,8 @@ class TrustGraph:
         return {
             "assertions": len(self._records),
             "bulk_edges": self._bulk_edges,
-            "contexts": {k: {"nodes": c.graph.number_of_nodes(),
-                             "edges": c.graph.number_of_edges(), "version": c.version}
+            "contexts": {k: {"nodes": c.adjacency().number_of_nodes(),
+                             "edges": c.adjacency().number_of_edges(), "version": c.version}
                          for k, c in sorted(self._contexts.items())},
         }
 
@@ -455,7 +503,8 @@ class EvaluatorView:
         self.context = context
         self.readers = readers
         self.policy = graph.policy
-        self.graph = graph.graph(context)
+        self.graph = graph.adjacency(context)
+        self._arrays = self.graph if isinstance(self.graph, ArrayAdjacency) else None
         self.weight: WeightFunction = make_weight(context, evaluator, readers, graph.policy)
         self.special = frozenset(readers) | {evaluator}
 
@@ -469,7 +518,7 @@ class EvaluatorView:
         (which it reads at ``own_mark_weight``).
         """
         rows = set(self.readers)
-        nbrs = self.graph.succ.get(self.evaluator)
+        nbrs = self.graph.succ.get(self.evaluator) if self._arrays is None else None
         if nbrs and any(c.kind == "TrustMark" and c.issuer == self.evaluator
                         for data in nbrs.values() for c in data["claims"]):
             rows.add(self.evaluator)
@@ -477,6 +526,9 @@ class EvaluatorView:
 
     def successors(self, node: str) -> Iterator[tuple[str, float]]:
         """``(v, w)`` for every edge out of ``node`` this evaluator can read."""
+        if self._arrays is not None and node not in self.special:
+            yield from self._arrays.out_weights(node)
+            return
         nbrs = self.graph.succ.get(node)
         if not nbrs:
             return

@@ -33,7 +33,8 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .graph import EvaluatorView, TrustGraph
 
-__all__ = ["Compiled", "Operator", "Restricted", "compile_context", "compiled", "operator_for"]
+__all__ = ["Compiled", "Operator", "Restricted", "compile_arrays", "compile_context", "compiled",
+           "operator_for"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -146,13 +147,20 @@ def compile_context(graph: TrustGraph, context: str) -> Compiled:
                 src.append(iu)
                 dst.append(index[v])
                 wts.append(w)
-    rows = np.asarray(src, dtype=np.int64)
-    cols = np.asarray(dst, dtype=np.int64)
-    vals = np.asarray(wts, dtype=np.float64)
+    return compile_arrays(state.version, nodes, index, np.asarray(src, dtype=np.int64),
+                          np.asarray(dst, dtype=np.int64), np.asarray(wts, dtype=np.float64))
+
+
+def compile_arrays(version: int, nodes: tuple[str, ...], index: dict[str, int],
+                   rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64],
+                   vals: FloatArray) -> Compiled:
+    """The matrices from COO triples (``rows`` in node order, each row's edges in insertion
+    order: the order fixes the floating-point sums, so both loaders agree to the bit)."""
+    n = len(nodes)
     signed = sp.csr_array((vals, (rows, cols)), shape=(n, n))
     pos = vals > 0
     transition_t = _row_normalised_t(rows[pos], cols[pos], vals[pos], n)
-    return Compiled(version=state.version, nodes=nodes, index=index, signed=signed,
+    return Compiled(version=version, nodes=nodes, index=index, signed=signed,
                     transition_t=transition_t, keep_template=np.ones(n),
                     transition=_csr32(sp.csr_array(transition_t.T.tocsr())),
                     out_sum=np.asarray(np.bincount(rows[pos], weights=vals[pos], minlength=n),

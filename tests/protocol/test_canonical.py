@@ -248,3 +248,11 @@ def test_pyld_errors_are_translated() -> None:
 def test_to_quads_of_pyld_output() -> None:
     dataset = jsonld.to_rdf({"@id": "urn:s", "urn:p": {"@value": "v", "@language": "en"}}, {})
     assert to_quads(dataset) == [("<urn:s>", "<urn:p>", '"v"@en', "")]
+
+
+def test_an_iri_with_a_trailing_newline_is_not_absolute() -> None:
+    """``$`` matches before a final newline: the IRI pattern must anchor with ``\\Z``."""
+    from confiance.protocol.jsondoc import ABSOLUTE_IRI
+
+    assert ABSOLUTE_IRI.match("https://example.org/x")
+    assert not ABSOLUTE_IRI.match("https://example.org/x\n")
