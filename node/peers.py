@@ -734,20 +734,7 @@ class Gossip:
         rec = stored.record
         digest = parse_assertion_id(rec.id)
         self.catalog.add(digest, rec.kind, rec.context, rec.issuer)
-        origin = _ORIGIN.get()
-        if origin is None:
-            root = self.root
-            forward = self.plumtree.broadcast(digest, root)
-        else:
-            sender, root = origin
-            forward = self.plumtree.on_push(digest, sender, root=root, first=True,
-                                            now=self.clock()).forward
-        self.catalog.set_root(digest, root)
-        self.catalog.arrived(digest, self.clock())
-        for url in forward.push_to:
-            self._enqueue(url, digest, root, eager=True)
-        for url in forward.announce_to:
-            self._enqueue(url, digest, root, eager=False)
+        self._forward(digest)
 
     def _on_erasure(self, ids: list[str]) -> None:
         """Erasure listener: erased ids stay in the catalogue, as tombstones."""
@@ -764,6 +751,14 @@ class Gossip:
             self.catalog.add_tombstone(parse_assertion_id(assertion_id))
         digest = parse_assertion_id(notice.id)
         self.catalog.add_notice(digest)
+        self._forward(digest)
+
+    def _forward(self, digest: bytes) -> None:
+        """Send a payload new here along the trees: eager to tree links, ids to the others.
+
+        Our own payloads start a broadcast on our tree; one that arrived by push follows
+        the tree of its origin (the sender and root are in the ``_ORIGIN`` context).
+        """
         origin = _ORIGIN.get()
         if origin is None:
             root = self.root

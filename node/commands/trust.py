@@ -38,10 +38,10 @@ from confiance.protocol.trust import (
     DEFAULT_ALGORITHMS,
     TrustEngine,
     TrustResult,
-    load_edge_list,
+    load_edge_arrays,
 )
 
-__all__ = ["fetch_trust", "read_lines", "register"]
+__all__ = ["fetch_trust", "read_bytes", "read_lines", "register"]
 
 MAX_RULE_BYTES = 65_536
 FORMATS = ("auto", "csv", "whitespace")
@@ -120,6 +120,24 @@ def read_lines(path: str) -> Iterator[str]:
             raise MalformedDocument(f"{path} is not UTF-8 text: {exc.reason}") from None
 
 
+def read_bytes(path: str) -> bytes:
+    """The whole content of ``path`` (``-`` for stdin), gunzipped when it is gzip."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+    except OSError as exc:
+        raise MalformedDocument(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise MalformedDocument(f"{path} is not a readable gzip file: {exc}") from None
+    return raw
+
+
 def _rule(text: str | None) -> ConversionRule | None:
     if text is None:
         return None
@@ -141,9 +159,9 @@ def _engine_from_graph(args: argparse.Namespace) -> tuple[TrustEngine, str]:
     context = args.context or "default"
     engine = TrustEngine()
     started = time.perf_counter()
-    report = load_edge_list(engine, read_lines(args.graph), context=context,
-                            origin=Path(args.graph).name, rule=_rule(args.rule),
-                            fmt=args.format)
+    report = load_edge_arrays(engine, read_bytes(args.graph), context=context,
+                              origin=Path(args.graph).name, rule=_rule(args.rule),
+                              fmt=args.format)
     if not args.json:
         print(f"read {report.edges} edges ({report.format}; {report.linked} kept) from "
               f"{args.graph} in {time.perf_counter() - started:.1f} s", file=sys.stderr)

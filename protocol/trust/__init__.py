@@ -11,14 +11,17 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
   :func:`pagerank_reference`, :func:`pagerank_sparse`, :func:`advogato_admission`,
   :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`;
 - :func:`load_edge_list` and :class:`EdgeListParser` (``edgelist.py``) for SNAP-style
-  signed edge lists.
+  signed edge lists, and :func:`load_edge_arrays` (``edgearrays.py``), the same read with
+  numpy into an :class:`ArrayAdjacency` and compiled matrices (no object per edge).
 
 ``specs/trust.md`` is the normative description.
 """
 
 from .accountability import Penalty, ReferralOutcome, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission, sybil_bound
+from .arraygraph import ArrayAdjacency
 from .conversion import Claim, Reader, Resolution, from_unit, make_weight, to_unit
+from .edgearrays import EdgeArrays, load_edge_arrays, parse_edge_arrays
 from .edgelist import (
     DEFAULT_EDGE_LIMITS,
     DEFAULT_RATING_RULE,
@@ -55,9 +58,11 @@ __all__ = [
     "DEFAULT_SIGN_RULE",
     "STATUSES",
     "AdvogatoResult",
+    "ArrayAdjacency",
     "Claim",
     "Distrust",
     "Edge",
+    "EdgeArrays",
     "EdgeListLimits",
     "EdgeListParser",
     "EvaluatorView",
@@ -80,11 +85,13 @@ __all__ = [
     "distrust",
     "fairness_goodness",
     "from_unit",
+    "load_edge_arrays",
     "load_edge_list",
     "make_weight",
     "moletrust",
     "pagerank_reference",
     "pagerank_sparse",
+    "parse_edge_arrays",
     "referral_penalty",
     "sybil_bound",
     "tidaltrust",

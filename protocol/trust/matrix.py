@@ -135,7 +135,6 @@ def compile_context(graph: TrustGraph, context: str) -> Compiled:
     g = state.graph
     nodes = tuple(g.nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    n = len(nodes)
     src: list[int] = []
     dst: list[int] = []
     wts: list[float] = []

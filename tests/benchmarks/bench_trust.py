@@ -6,10 +6,12 @@ Run: ``python tests/benchmarks/bench_trust.py [--sources 5] [--rounds 3] [--only
 What it measures, in one run, on the same machine (figures are medians over the sources,
 each the best of ``--rounds``):
 
-- **build**: reading the edge list into the engine (parse, claims, networkx digraph) and
-  compiling its sparse matrices; beside it, building a networkx DiGraph and an igraph Graph
-  of the positive edges from already-parsed integer pairs. Memory is the growth of the
-  process's resident set while building.
+- **build**: reading the edge list into the engine and compiling its sparse matrices, by
+  the numpy loader the command line uses (``load_edge_arrays``: whole text, arrays, CSR; no
+  object per edge) and by the claims path (``load_edge_list``: one Claim and one networkx
+  edge per line); beside them, building a networkx DiGraph and an igraph Graph of the
+  positive edges from already-parsed pairs. Memory is the growth of the process's resident
+  set while building. Both loaders must give the same ranking (checked).
 - **query**: one single-source personalized PageRank (damping 0.85, restart and dangling
   mass at the source) from a source not seen before (cold: the engine's vector cache is
   cleared; "first from its component" also clears the cached reachable-set matrices), by the
@@ -49,7 +51,7 @@ import networkx as nx
 import numpy as np
 
 from confiance.protocol.model import Rating, Scale
-from confiance.protocol.trust import Claim, TrustEngine, load_edge_list
+from confiance.protocol.trust import Claim, TrustEngine, load_edge_arrays, load_edge_list
 from confiance.protocol.trust.matrix import compiled, operator_for
 
 try:
@@ -75,6 +77,11 @@ def lines_of(path: Path) -> Iterable[str]:
         yield from handle
 
 
+def read_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.suffix == ".gz" else raw
+
+
 def best_of(rounds: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     best, out = float("inf"), None
     for _ in range(rounds):
@@ -93,6 +100,15 @@ def bench(name: str, path: Path, n_sources: int, rounds: int) -> dict[str, float
     print(f"\n== {name}: {path.name}")
     gc.collect()
     before = rss_mb()
+    started = time.perf_counter()
+    fast = TrustEngine()
+    fast_report = load_edge_arrays(fast, read_bytes(path), origin=path.name)
+    fast_s = time.perf_counter() - started
+    fast_mb = rss_mb() - before
+    print(f"build   engine, numpy loader (read + parse + arrays + compile): {fast_s:.2f} s, "
+          f"+{fast_mb:.0f} MB resident ({fast_report.linked} edges kept)")
+    gc.collect()
+    before = rss_mb()
     engine = TrustEngine()
     started = time.perf_counter()
     report = load_edge_list(engine, lines_of(path), origin=path.name)
@@ -104,7 +120,7 @@ def bench(name: str, path: Path, n_sources: int, rounds: int) -> dict[str, float
     g = engine.graph.graph("default")
     print(f"edges read {report.edges}, kept {report.linked}; nodes {comp.n}, "
           f"positive transitions {comp.transition_t.nnz}")
-    print(f"build   engine: load {load_s:.2f} s + compile {compile_s:.2f} s, "
+    print(f"build   engine, claims path: load {load_s:.2f} s + compile {compile_s:.2f} s, "
           f"+{engine_mb:.0f} MB resident")
 
     pairs = positive_edges(engine)
@@ -127,7 +143,8 @@ def bench(name: str, path: Path, n_sources: int, rounds: int) -> dict[str, float
         ig = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v, _ in pairs],
                           directed=True, edge_attrs={"weight": [w for _, _, w in pairs]})
         ig_build = time.perf_counter() - started
-        print(f"build   igraph Graph: {ig_build:.2f} s, +{rss_mb() - before:.0f} MB")
+        ig_mb = rss_mb() - before
+        print(f"build   igraph Graph: {ig_build:.2f} s, +{ig_mb:.0f} MB")
     else:
         index = {}
         print("build   igraph: not importable (pip install igraph to compare)")
@@ -200,6 +217,20 @@ def bench(name: str, path: Path, n_sources: int, rounds: int) -> dict[str, float
               )
     if name == "otc":
         tight_check(engine, nxg, sources[0])
+    fast_first: list[float] = []
+    for source in sources:  # the numpy-loaded engine: same answers, cold query time
+        ra = engine.rank(source, "default", "ppr", top=20)
+        t, rb = best_of(rounds, lambda s=source: (fast._ppr.clear(),
+                                                  fast.rank(s, "default", "ppr", top=20))[1])
+        fast_first.append(t)
+        same = [e.node for e in ra.entries] == [e.node for e in rb.entries] and max(
+            (abs(x.score - y.score) for x, y in zip(ra.entries, rb.entries, strict=True)),
+            default=0.0) <= 1e-12
+        if not same:
+            print(f"source {source:>8}: numpy loader ranks DIFFERENTLY")
+    print(f"numpy-loaded engine: same top 20 as the claims path for {len(sources)} sources; "
+          f"rank (top 20, with distrust; vector not cached) "
+          f"{statistics.median(fast_first) * 1e3:.1f} ms")
     for k, source in enumerate(sources):  # updates last: the comparisons used one graph
         target = targets_of[source]
         engine.trust(source, target, "default", "ppr", explain=False)  # cached vector
@@ -225,10 +256,14 @@ def bench(name: str, path: Path, n_sources: int, rounds: int) -> dict[str, float
     figures = {"engine": med(ours), "first": med(ours_first), "loose": med(ours_loose),
                "repeat": med(ours_repeat),
                "networkx": med(nxs), "update": max(med(upd), med(upd_assertion)),
-               "after_update": med(ours_update)}
+               "after_update": med(ours_update), "build_fast": fast_s,
+               "build_fast_mb": fast_mb, "build_claims": load_s + compile_s,
+               "build_claims_mb": engine_mb, "build_nx": nx_build, "build_nx_mb": nx_mb}
     if igs:
         figures["igraph"] = med(igs)
         figures["igraph_arpack"] = med(igs_arpack)
+        figures["build_ig"] = ig_build
+        figures["build_ig_mb"] = ig_mb
     print(f"median query: engine {figures['engine'] * 1e3:.1f} ms (repeat "
           f"{figures['repeat'] * 1e3:.2f} ms; first from its component "
           f"{figures['first'] * 1e3:.1f} ms), networkx {figures['networkx'] * 1e3:.0f} ms "
@@ -242,6 +277,9 @@ def bench(name: str, path: Path, n_sources: int, rounds: int) -> dict[str, float
           f"faster than networkx")
     print(f"median update: {figures['update'] * 1e3:.2f} ms, then a query in "
           f"{figures['after_update'] * 1e3:.1f} ms")
+    print(f"build: numpy loader {fast_s:.2f} s +{fast_mb:.0f} MB, claims path "
+          f"{load_s + compile_s:.2f} s +{engine_mb:.0f} MB, networkx {nx_build:.2f} s "
+          f"+{nx_mb:.0f} MB" + (f", igraph {ig_build:.2f} s +{ig_mb:.0f} MB" if igs else ""))
     return figures
 
 
