@@ -197,13 +197,7 @@ def _from_toml(doc: Mapping[str, Any], source: str) -> dict[str, object]:
         per = rates.get(f"{prefix}_per_second")
         burst = rates.get(f"{prefix}_burst")
         if per is not None or burst is not None:
-            default = getattr(NodeConfig(data_dir=Path(".")), name)
-            try:
-                values[name] = RateLimit(
-                    per_second=float(per) if per is not None else default.per_second,
-                    burst=int(burst) if burst is not None else default.burst)
-            except (TypeError, ValueError):
-                raise MalformedDocument(f"{source}: invalid {prefix} rate limit") from None
+            values[name] = _rate_limit(name, per, burst, f"{source}: invalid {prefix} rate limit")
     return values
 
 
@@ -218,14 +212,20 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
         per = env.get(f"CONFIANCE_{prefix.upper()}_PER_SECOND")
         burst = env.get(f"CONFIANCE_{prefix.upper()}_BURST")
         if per is not None or burst is not None:
-            default = getattr(NodeConfig(data_dir=Path(".")), name)
-            try:
-                values[name] = RateLimit(
-                    per_second=float(per) if per is not None else default.per_second,
-                    burst=int(burst) if burst is not None else default.burst)
-            except ValueError:
-                raise MalformedDocument(f"invalid CONFIANCE_{prefix.upper()}_* value") from None
+            values[name] = _rate_limit(name, per, burst,
+                                       f"invalid CONFIANCE_{prefix.upper()}_* value")
     return values
+
+
+def _rate_limit(name: str, per: object, burst: object, error: str) -> RateLimit:
+    """A rate limit from optional overrides; the missing half keeps the default."""
+    default = getattr(NodeConfig(data_dir=Path(".")), name)
+    try:
+        return RateLimit(
+            per_second=float(per) if per is not None else default.per_second,  # type: ignore[arg-type]
+            burst=int(burst) if burst is not None else default.burst)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise MalformedDocument(error) from None
 
 
 def load_config(data_dir: Path | str | None = None, *, env: Mapping[str, str] | None = None,

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from nodehelpers import GENEROUS, PUBLIC_URL, Factory, Party, now
@@ -13,6 +14,13 @@ from nodehelpers import GENEROUS, PUBLIC_URL, Factory, Party, now
 from confiance.node.app import create_app
 from confiance.node.config import NodeConfig
 from confiance.node.datadir import initialise_data_dir
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for talking to real loopback nodes."""
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

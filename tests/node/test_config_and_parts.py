@@ -123,3 +123,16 @@ def test_structured_logs() -> None:
     assert line["level"] == "info" and line["ts"].endswith("Z")
     text = StructuredFormatter("text").format(record)
     assert 'msg="hello world"' in text and "did=did:web:x" in text
+
+
+def test_rate_limits_from_toml_and_env_keep_the_missing_half(tmp_path: Path) -> None:
+    (tmp_path / "confiance.toml").write_text("[rate_limit]\nread_burst = 7\n")
+    config = load_config(tmp_path, env={"CONFIANCE_WRITE_BURST": "3"})
+    default = NodeConfig(data_dir=tmp_path)
+    assert config.read_rate == RateLimit(per_second=default.read_rate.per_second, burst=7)
+    assert config.write_rate == RateLimit(per_second=default.write_rate.per_second, burst=3)
+    with pytest.raises(MalformedDocument, match="CONFIANCE_WRITE"):
+        load_config(tmp_path, env={"CONFIANCE_WRITE_PER_SECOND": "fast"})
+    (tmp_path / "confiance.toml").write_text("[rate_limit]\nread_burst = [1]\n")
+    with pytest.raises(MalformedDocument, match="read rate limit"):
+        load_config(tmp_path, env={})

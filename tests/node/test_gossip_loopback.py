@@ -38,12 +38,6 @@ TIMEOUT = 30.0
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def net(tmp_path: Path, http: aiohttp.ClientSession) -> AsyncIterator[list[LiveNode]]:
     nodes = [LiveNode(tmp_path / f"n{i}", port) for i, port in enumerate(free_ports(N))]
     try:

@@ -62,12 +62,6 @@ async def peers_of(http: aiohttp.ClientSession, node: LiveNode) -> dict[str, Any
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
 async def net(tmp_path: Path, http: aiohttp.ClientSession) -> AsyncIterator[list[LiveNode]]:
     """A <-> B <-> C; D recognises A (A does not recognise D); C does not recognise A."""
     nodes = [LiveNode(tmp_path / name, port, SETTINGS)
