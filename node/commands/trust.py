@@ -26,6 +26,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,9 @@ from confiance.protocol.rules import ConversionRule, rule_from_json
 from confiance.protocol.trust import (
     ALGORITHMS,
     DEFAULT_ALGORITHMS,
+    DEFAULT_POLICY,
     TrustEngine,
+    TrustPolicy,
     TrustResult,
     load_edge_arrays,
 )
@@ -99,6 +102,11 @@ def _common(parser: argparse.ArgumentParser, *, default_algorithm: str) -> None:
                              "\"to\": [-1, 1]}' (or @FILE)")
     parser.add_argument("--format", choices=FORMATS, default="auto",
                         help="edge lists: csv or whitespace (default: detect)")
+    parser.add_argument("--damping", type=float, metavar="A",
+                        help="ppr, eigentrust: the damping factor, in (0, 1) (default 0.85)")
+    parser.add_argument("--tolerance", type=float, metavar="T",
+                        help="ppr, eigentrust: the guaranteed L1 error bound, in (0, 1) "
+                             "(default 1e-12)")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -155,9 +163,10 @@ def _rule(text: str | None) -> ConversionRule | None:
     return rule_from_json(obj)
 
 
-def _engine_from_graph(args: argparse.Namespace) -> tuple[TrustEngine, str]:
+def _engine_from_graph(args: argparse.Namespace, policy: TrustPolicy
+                       ) -> tuple[TrustEngine, str]:
     context = args.context or "default"
-    engine = TrustEngine()
+    engine = TrustEngine(policy)
     started = time.perf_counter()
     report = load_edge_arrays(engine, read_bytes(args.graph), context=context,
                               origin=Path(args.graph).name, rule=_rule(args.rule),
@@ -168,7 +177,8 @@ def _engine_from_graph(args: argparse.Namespace) -> tuple[TrustEngine, str]:
     return engine, context
 
 
-def _engine_from_data_dir(args: argparse.Namespace) -> tuple[TrustEngine, str | None]:
+def _engine_from_data_dir(args: argparse.Namespace, policy: TrustPolicy
+                          ) -> tuple[TrustEngine, str | None]:
     from ..config import load_config
     from ..routes.trust import load_engine
     from ..storage import SqliteStore
@@ -177,7 +187,7 @@ def _engine_from_data_dir(args: argparse.Namespace) -> tuple[TrustEngine, str | 
     if not config.database_path.exists():
         raise MalformedDocument(f"{args.data_dir} holds no node database "
                                 f"({config.database_path.name}): run `confiance init`")
-    engine = TrustEngine()
+    engine = TrustEngine(policy)
     now = datetime.now(UTC)
 
     async def fill() -> None:
@@ -238,6 +248,9 @@ def _print_result(doc: dict[str, Any]) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     if args.node:
+        if args.damping is not None or args.tolerance is not None:
+            raise MalformedDocument("--damping and --tolerance apply to local computations "
+                                    "(--graph, --data-dir): a node answers with its own policy")
         params = {"from": args.source, "to": args.target, "algorithm": args.algorithm}
         if args.context:
             params["context"] = args.context
@@ -271,11 +284,19 @@ def run_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policy(args: argparse.Namespace) -> TrustPolicy:
+    """The default policy with the command line's --damping and --tolerance (checked)."""
+    changes = {name: getattr(args, name) for name in ("damping", "tolerance")
+               if getattr(args, name, None) is not None}
+    return replace(DEFAULT_POLICY, **changes)
+
+
 def _load(args: argparse.Namespace) -> tuple[TrustEngine, str | None]:
+    policy = _policy(args)  # checked before reading a large file
     if getattr(args, "graph", None):
-        return _engine_from_graph(args)
+        return _engine_from_graph(args, policy)
     if getattr(args, "data_dir", None):
-        return _engine_from_data_dir(args)
+        return _engine_from_data_dir(args, policy)
     raise MalformedDocument("say where the assertions are: --graph FILE, --node URL or "
                             "--data-dir DIR")
 

@@ -243,7 +243,7 @@ class TrustEngine:
                 x[: old.x.shape[0]] = old.x
                 warm = PageRankResult(x=x[sub.order], bound=old.bound, matvecs=0, method="",
                                       scale=old.scale)
-        local = pagerank_sparse(sub.matrix, {int(sub.local[i]): 1.0 for i in seed_idx},
+        local = pagerank_sparse(sub.split, {int(sub.local[i]): 1.0 for i in seed_idx},
                                 damping=self.policy.damping, tol=self.policy.tolerance,
                                 warm=warm)
         full = np.zeros(op.n)
@@ -420,7 +420,7 @@ class TrustEngine:
         details.update({"raw": _num(raw), "rank": int((res.x > raw).sum()) + 1 if raw else None,
                         "nodes": op.n, "bound": float(f"{res.bound:.3g}"),
                         "matvecs": res.matvecs, "method": res.method,
-                        "damping": self.policy.damping})
+                        "damping": self.policy.damping, "tolerance": self.policy.tolerance})
         return raw * (1.0 - d.value)
 
     def rank(self, source: str, context: str | None = None, algorithm: str = "ppr", *,

@@ -16,7 +16,8 @@ one dirty row, not a recompilation; the context is recompiled when the dirty row
 A personalized PageRank from some seeds only ever reaches the nodes reachable from them:
 :meth:`Operator.restricted` gives ``P_eff^T`` on that set (closed under out-edges, so no
 mass leaves it, and dangling mass returns to the seeds inside it), which the solver iterates
-on instead of the whole graph. All nodes of one strongly connected component reach the same
+on instead of the whole graph, its dangling nodes last (split off once, see
+``pagerank.DanglingSplit``). All nodes of one strongly connected component reach the same
 set: on the base matrix the restricted matrix is cached per seeds' components.
 """
 
@@ -32,6 +33,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .graph import EvaluatorView, TrustGraph
+from .pagerank import DanglingSplit, split_dangling
 
 __all__ = ["Compiled", "Operator", "Restricted", "compile_arrays", "compile_context", "compiled",
            "operator_for"]
@@ -46,13 +48,15 @@ class Restricted:
     """``P_eff^T`` on the nodes reachable from some seeds.
 
     ``order[k]`` is the operator index of local node ``k`` (breadth-first order from the
-    seeds, which keeps neighbours close in memory); ``local`` maps operator indices back
-    (-1 outside the set).
+    seeds, which keeps neighbours close in memory, the nodes with out-edges first and the
+    dangling ones after them); ``local`` maps operator indices back (-1 outside the set).
+    ``split`` is ``P_eff^T`` on the set (in that order) split at its dangling nodes, for the
+    solver.
     """
 
-    matrix: sp.csr_array
     order: IntArray
     local: IntArray
+    split: DanglingSplit
 
 
 def _csr32(m: sp.csr_array) -> sp.csr_array:
@@ -76,12 +80,15 @@ def _restrict(forward: sp.csr_array, seeds: list[int]) -> Restricted:
         ext = sp.csr_array(sp.block_diag((forward, sp.csr_array((1, 1)))) + m)
         order = breadth_first_order(ext, n, directed=True, return_predecessors=False)[1:]
     order = np.asarray(order, dtype=np.int32)
+    dangling = np.diff(forward.indptr)[order] == 0  # stable: breadth-first order in each part
+    order = np.concatenate([order[~dangling], order[dangling]])
     local = np.full(n, -1, dtype=np.int32)
     local[order] = np.arange(len(order), dtype=np.int32)
     rows = forward[order]  # every column of these rows lies in the set (it is closed)
     k = len(order)
     sub = sp.csr_array((rows.data, local[rows.indices], rows.indptr), shape=(k, k))
-    return Restricted(matrix=_csr32(sp.csr_array(sub.T.tocsr())), order=order, local=local)
+    matrix = _csr32(sp.csr_array(sub.T.tocsr()))
+    return Restricted(order=order, local=local, split=split_dangling(matrix))
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,9 +218,16 @@ class Operator:
         return float(self.base.out_sum[i])
 
     def restricted(self, seeds: list[int]) -> Restricted:
-        """``P_eff^T`` on the nodes reachable from ``seeds`` (operator indices)."""
+        """``P_eff^T`` on the nodes reachable from ``seeds`` (operator indices).
+
+        With rows replaced, the base matrix's cached set is patched when it stays closed
+        (:func:`_patch`); otherwise the set is searched again on the patched matrix.
+        """
         if self.keep is None or self.rows_t is None:
             return self.base.restricted(seeds)
+        patched = _patch(self, seeds)
+        if patched is not None:
+            return patched
         n, nb = self.n, self.base.n
         base = self.base.transition
         indptr = np.concatenate([base.indptr, np.full(n - nb, base.indptr[-1])])
@@ -273,3 +287,49 @@ def operator_for(view: EvaluatorView) -> Operator:
     rows_t = _row_normalised_t(rows, cols, np.asarray(wts, dtype=np.float64), n)
     return Operator(nodes=nodes, index=index, base=comp, keep=keep, rows_t=rows_t,
                     version=graph.version(view.context))
+
+
+def _patch(op: Operator, seeds: list[int]) -> Restricted | None:
+    """The base matrix's restricted set for ``seeds``, with ``op``'s replaced rows patched in.
+
+    The set ``S`` the seeds reach in the base graph is closed under out-edges. With some
+    rows replaced it stays closed when every new out-edge of a node in ``S`` ends in ``S``:
+    nodes of ``S`` the seeds no longer reach then just score exactly 0, and the solve is
+    exact. A new out-edge may also end at a node without out-edges (typically a subject
+    new to the graph): that node joins ``S`` as a dangling node, at the end. ``None`` when
+    a seed lies outside ``S``, a new edge ends at a node outside ``S`` that has out-edges,
+    or a node that was dangling gains out-edges (the caller then searches afresh).
+    """
+    assert op.keep is not None and op.rows_t is not None
+    n, nb = op.n, op.base.n
+    if any(not 0 <= i < nb for i in seeds):
+        return None
+    base = op.base.restricted(seeds)
+    k = len(base.order)
+    local = np.concatenate([base.local, np.full(n - nb, -1, dtype=np.int32)])
+    edges = op.rows_t.tocoo()  # rows: targets, columns: the replaced sources
+    sources = np.asarray(edges.col, dtype=np.int64)
+    targets = np.asarray(edges.row, dtype=np.int64)
+    new_degree = np.bincount(sources, minlength=n)  # out-degree of each replaced row
+    in_set = local[sources] >= 0
+    sources, targets, values = sources[in_set], targets[in_set], edges.data[in_set]
+    joining = np.unique(targets[local[targets] < 0])
+    if len(joining):
+        replaced = np.zeros(n, dtype=bool)
+        replaced[:nb] = op.keep == 0.0
+        replaced[nb:] = True
+        kept = ~replaced[joining] & (joining < nb)
+        degree = np.where(kept, np.diff(op.base.transition.indptr)[np.minimum(joining, nb - 1)],
+                          new_degree[joining])
+        if degree.any():
+            return None
+        local[joining] = k + np.arange(len(joining), dtype=np.int32)
+    size = k + len(joining)
+    columns = local[np.flatnonzero(op.keep == 0.0)]
+    columns = columns[columns >= 0]
+    extra = sp.csr_array((values, (local[targets], local[sources])), shape=(size, size))
+    split = base.split.patched(columns, extra)
+    if split is None:
+        return None
+    order = np.concatenate([base.order, joining.astype(np.int32)])
+    return Restricted(order=order, local=local, split=split)

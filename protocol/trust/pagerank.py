@@ -24,7 +24,9 @@ Two implementations agree on every input:
 - :func:`pagerank_sparse`: scipy sparse. It solves the equivalent linear system
   ``(I - a P^T) y = p`` with BiCGSTAB (the fixed point is ``y / sum(y)``: dangling mass
   returned to ``p`` only rescales the solution), then verifies the L1 bound with ``F``
-  and finishes with power steps if needed.
+  and finishes with power steps if needed. Given a :class:`DanglingSplit`, it iterates on
+  the nodes that have out-edges only: a dangling node feeds nothing back into ``y``, so
+  ``y`` there follows from the rest in one product (``y_D = p_D + a P_DC^T y_C``).
 
 References
 ----------
@@ -57,15 +59,18 @@ import scipy.sparse as sp
 from ..errors import LocalProtocolError
 
 __all__ = [
+    "DanglingSplit",
     "PageRankResult",
     "TransitionOperator",
     "pagerank_reference",
     "pagerank_sparse",
     "restart_vector",
+    "split_dangling",
 ]
 
 N = TypeVar("N", bound=Hashable)
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
 
 
 def _check(damping: float, tol: float) -> None:
@@ -156,6 +161,133 @@ class _MatrixOperator:
         return np.asarray(self.matrix @ x, dtype=np.float64)
 
 
+@dataclass(frozen=True, eq=False)
+class DanglingSplit:
+    """``P^T`` with its dangling nodes (no positive out-edge) split off, made once per matrix.
+
+    In the order ``order`` (``order[k]`` is the matrix index at position ``k``; ``None``:
+    the matrix's own order), the ``core`` nodes with out-edges come first. ``core_block`` is
+    ``P^T`` among them, ``tail_block`` the edges from them into the dangling nodes (rows:
+    dangling, columns: core); a dangling node's column of ``P^T`` is empty, so these two
+    blocks are all of ``P^T``. ``tail_colsum[j]`` is the mass node ``j`` sends to dangling
+    nodes per step. Build it with :func:`split_dangling`; :meth:`patched` replaces a few
+    columns (the out-edges of a few nodes) without rebuilding it.
+
+    ``extra`` (``None`` unless patched) is added to ``matrix``: ``P^T = matrix + extra``,
+    and likewise for the blocks.
+    """
+
+    matrix: sp.csr_array
+    order: IntArray | None
+    core: int
+    core_block: sp.csr_array
+    tail_block: sp.csr_array
+    tail_colsum: FloatArray
+    extra: sp.csr_array | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def apply(self, x: FloatArray) -> FloatArray:
+        out = np.asarray(self.matrix @ x, dtype=np.float64)
+        if self.extra is not None:
+            out += self.extra @ x
+        return out
+
+    def patched(self, columns: IntArray, extra: sp.csr_array) -> DanglingSplit | None:
+        """This split with the columns ``columns`` (nodes whose out-edges changed) replaced
+        by ``extra`` (``P^T`` entries of those nodes' new out-edges).
+
+        ``extra`` is ``n + g`` square: ``g`` new dangling nodes may be appended (new
+        subjects of the changed rows, which have no out-edges themselves). ``None`` when the
+        split cannot be kept: it has an ``order`` or is patched already, or a dangling node
+        gains out-edges. The cost is one pass over the matrix's values (zeroing the replaced
+        columns in a copy); the index arrays are shared.
+        """
+        n = self.n
+        size = int(extra.shape[0])
+        if self.order is not None or self.extra is not None or extra.shape != (size, size) \
+                or size < n:
+            return None
+        extra = sp.csr_array(extra)
+        if extra.nnz and int(extra.indices.max()) >= self.core:
+            return None
+        drop = np.zeros(n, dtype=bool)
+        drop[columns] = True
+        m = self.matrix
+        data = np.where(drop[m.indices], 0.0, m.data)
+        grow = np.full(size - n, m.indptr[-1], dtype=m.indptr.dtype)
+        matrix = sp.csr_array((data, m.indices, np.concatenate([m.indptr, grow])),
+                              shape=(size, size))
+        cut = int(m.indptr[self.core])
+        core_block = sp.csr_array((data[:cut], self.core_block.indices, self.core_block.indptr),
+                                  shape=self.core_block.shape)
+        tail_block = sp.csr_array(
+            (data[cut:], self.tail_block.indices,
+             np.concatenate([self.tail_block.indptr, grow - cut])), shape=(size - self.core,
+                                                                         self.core))
+        tail_extra = extra[self.core:]
+        tail_colsum = np.asarray(
+            np.bincount(tail_block.indices, weights=tail_block.data, minlength=self.core)
+            + np.bincount(tail_extra.indices, weights=tail_extra.data, minlength=self.core),
+            dtype=np.float64)
+        return DanglingSplit(matrix=matrix, order=None, core=self.core, core_block=core_block,
+                             tail_block=tail_block, tail_colsum=tail_colsum, extra=extra)
+
+
+@dataclass(frozen=True, eq=False)
+class _SumOperator:
+    """``x -> a @ x + b @ x``."""
+
+    a: sp.csr_array
+    b: sp.csr_array
+
+    @property
+    def n(self) -> int:
+        return int(self.a.shape[0])
+
+    def apply(self, x: FloatArray) -> FloatArray:
+        out = np.asarray(self.a @ x, dtype=np.float64)
+        out += self.b @ x
+        return out
+
+
+def split_dangling(matrix: sp.csr_array | sp.csr_matrix) -> DanglingSplit:
+    """Split the transposed transition matrix ``matrix`` (``P^T``) at its dangling nodes.
+
+    Keeps the relative order of the nodes in each part, so a matrix already ordered for
+    locality stays so; when the dangling nodes already come last, ``order`` is ``None``.
+    """
+    m = sp.csr_array(matrix)
+    n = int(m.shape[0])
+    if m.shape != (n, n):
+        raise LocalProtocolError(f"the transition matrix must be square, got {m.shape}")
+    if (m.data == 0).any():  # an explicit zero is no edge
+        m = m.copy()
+        m.eliminate_zeros()
+    has_out = np.bincount(m.indices, minlength=n) > 0
+    core = int(has_out.sum())
+    if not has_out[:core].all():
+        order = np.concatenate([np.flatnonzero(has_out), np.flatnonzero(~has_out)]
+                               ).astype(np.int32)
+        m = sp.csr_array(m[order][:, order])
+        m.indices = m.indices.astype(matrix.indices.dtype, copy=False)
+        m.indptr = m.indptr.astype(matrix.indptr.dtype, copy=False)
+    else:
+        order = None
+    # The columns of the dangling nodes are empty: both blocks are row ranges (no copy).
+    cut = int(m.indptr[core])
+    core_block = sp.csr_array((m.data[:cut], m.indices[:cut], m.indptr[:core + 1]),
+                              shape=(core, core))
+    tail_block = sp.csr_array((m.data[cut:], m.indices[cut:], m.indptr[core:] - cut),
+                              shape=(n - core, core))
+    tail_colsum = np.asarray(np.bincount(tail_block.indices, weights=tail_block.data,
+                                         minlength=core), dtype=np.float64)
+    return DanglingSplit(matrix=sp.csr_array(matrix), order=order, core=core,
+                         core_block=core_block, tail_block=tail_block, tail_colsum=tail_colsum)
+
+
 @dataclass(frozen=True)
 class PageRankResult:
     """The score vector, with how it was obtained.
@@ -186,14 +318,13 @@ def _bicgstab(apply: Callable[[FloatArray], FloatArray], b: FloatArray, y0: Floa
               ) -> tuple[FloatArray, int, bool]:
     """BiCGSTAB (van der Vorst 1992) for ``y - apply(y) = b``; stops when ``target`` says so.
 
-    Vector operations are done in place, and dot products without BLAS: a threaded ``ddot``
-    on a loaded two-core machine costs more than the whole sparse product.
+    Vector operations are done in place, and dot products without BLAS (``einsum``): a
+    threaded ``ddot`` on a loaded two-core machine costs more than the whole sparse product.
     """
     tmp = np.empty_like(b)
 
     def dot(a: FloatArray, c: FloatArray) -> float:
-        np.multiply(a, c, out=tmp)
-        return float(tmp.sum())
+        return float(np.einsum("i,i", a, c))
 
     y = y0.copy()
     matvecs = 1
@@ -239,7 +370,7 @@ def _bicgstab(apply: Callable[[FloatArray], FloatArray], b: FloatArray, y0: Floa
     return y, matvecs, False
 
 
-def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
+def pagerank_sparse(operator: TransitionOperator | DanglingSplit | sp.csr_array | sp.csr_matrix,
                     seeds: Mapping[int, float] | FloatArray, *, damping: float = 0.85,
                     tol: float = 1e-12, warm: PageRankResult | None = None,
                     max_iter: int = 100_000) -> PageRankResult:
@@ -248,8 +379,9 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
     Parameters
     ----------
     operator:
-        A :class:`TransitionOperator` or the CSR matrix ``P^T`` itself (columns sum to 1
-        or, for dangling nodes, to 0).
+        A :class:`TransitionOperator`, the CSR matrix ``P^T`` itself (columns sum to 1
+        or, for dangling nodes, to 0), or a :class:`DanglingSplit` of it (prepared once
+        and reused: the solver then iterates on the nodes with out-edges only).
     seeds:
         ``{index: weight}`` or a restart vector of length ``n``.
     warm:
@@ -261,8 +393,12 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
         ``x`` within ``tol`` (L1) of the exact fixed point of ``F``.
     """
     _check(damping, tol)
-    op: TransitionOperator = operator if not isinstance(operator, sp.csr_array | sp.csr_matrix) \
-        else _MatrixOperator(operator)
+    split = operator if isinstance(operator, DanglingSplit) else None
+    op: TransitionOperator
+    if isinstance(operator, sp.csr_array | sp.csr_matrix):
+        op = _MatrixOperator(operator)
+    else:
+        op = operator
     n = op.n
     if isinstance(seeds, np.ndarray):
         p = np.asarray(seeds, dtype=np.float64)
@@ -272,11 +408,6 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
     else:
         p = restart_vector(n, seeds)
 
-    def leaky(y: FloatArray) -> FloatArray:
-        out = op.apply(y)
-        out *= damping
-        return out
-
     def fixed(x: FloatArray) -> FloatArray:
         ax = damping * op.apply(x)
         return ax + (float(x.sum()) - float(ax.sum())) * p
@@ -285,17 +416,15 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
     # residual whose bound is well under tol.
     limit = tol * (1.0 - damping) / (2.0 * damping) * 0.5
     method = "bicgstab"
-    matvecs = 0
+    y0: FloatArray | None = None
     if warm is not None and warm.x.shape == (n,):
-        y = warm.x * warm.scale
+        y0 = warm.x * warm.scale
         method = "bicgstab-warm"
+    if split is None:
+        y, matvecs = _solve(op, p, p.copy() if y0 is None else y0, damping,
+                            lambda v: limit * float(v.sum()))
     else:
-        y = p.copy()
-    for _ in range(2):
-        y, used, ok = _bicgstab(leaky, p, y, lambda v: limit * float(v.sum()), 1000)
-        matvecs += used
-        if ok:
-            break
+        y, matvecs = _solve_split(split, p, y0, damping, limit)
     scale = float(y.sum())
     if not np.isfinite(y).all() or scale <= 0 or (y < -1e-9 * scale).any():
         y, scale, method = p.copy(), 1.0, "power"
@@ -312,3 +441,59 @@ def pagerank_sparse(operator: TransitionOperator | sp.csr_array | sp.csr_matrix,
         if method.startswith("bicgstab"):
             method += "+power"
     return PageRankResult(x=x, bound=bound, matvecs=matvecs, method=method, scale=scale)
+
+
+def _solve(op: TransitionOperator, b: FloatArray, y0: FloatArray, damping: float,
+           target: Callable[[FloatArray], float]) -> tuple[FloatArray, int]:
+    """``(I - a P^T) y = b`` by BiCGSTAB from ``y0`` (one restart if it breaks down)."""
+    def leaky(v: FloatArray) -> FloatArray:
+        out = op.apply(v)
+        out *= damping
+        return out
+
+    y, matvecs = y0, 0
+    for _ in range(2):
+        y, used, ok = _bicgstab(leaky, b, y, target, 1000)
+        matvecs += used
+        if ok:
+            break
+    return y, matvecs
+
+
+def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, damping: float,
+                 limit: float) -> tuple[FloatArray, int]:
+    """``(I - a P^T) y = p`` on the core nodes, then the dangling ones in one product.
+
+    The residual on the dangling nodes is exactly zero, so the core residual is the whole
+    residual, and the stopping test uses ``sum(y)`` of the whole vector (``sum(y_D)`` is
+    ``sum(p_D) + a tail_colsum . y_C``).
+    """
+    c = split.core
+    q = p if split.order is None else p[split.order]
+    b, p_tail = q[:c], q[c:]
+    p_tail_sum = float(p_tail.sum())
+    if y0 is None:
+        start = b.copy()
+    else:
+        start = np.array((y0 if split.order is None else y0[split.order])[:c], dtype=np.float64)
+    colsum = split.tail_colsum
+
+    def target(v: FloatArray) -> float:
+        return limit * (float(v.sum()) + p_tail_sum
+                        + damping * float(np.einsum("i,i", colsum, v)))
+
+    core_op: TransitionOperator = _MatrixOperator(split.core_block)
+    if split.extra is not None:
+        core_op = _SumOperator(split.core_block, sp.csr_array(split.extra[:c, :c]))
+    y_core, matvecs = _solve(core_op, b, start, damping, target) if c else (start, 0)
+    y_tail = split.tail_block @ y_core
+    if split.extra is not None:
+        y_tail += split.extra[c:, :c] @ y_core
+    y_tail *= damping
+    y_tail += p_tail
+    y = np.concatenate([y_core, y_tail])
+    if split.order is not None:
+        out = np.empty_like(y)
+        out[split.order] = y
+        y = out
+    return y, matvecs + 1

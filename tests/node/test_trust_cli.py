@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +61,40 @@ def test_gzip_rank_and_a_custom_rule(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and "   1  2" in out and " 4 " not in out  # 1 -> 4 (-10) is dropped
 
 
+def test_damping_and_tolerance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = random.Random(3)
+    path = tmp_path / "random.csv"
+    path.write_text("".join(f"{rng.randrange(300)},{rng.randrange(300)},{rng.randint(-3, 10)},"
+                            f"{t}\n" for t in range(3000)), encoding="utf-8")
+
+    def ppr(*extra: str) -> dict[str, Any]:
+        code, out, _ = run(["trust", "score", "--from", "1", "--to", "3", "--graph", str(path),
+                            "--algorithm", "ppr", "--json", *extra], capsys)
+        assert code == 0
+        doc: dict[str, Any] = json.loads(out)
+        return doc
+
+    default = ppr()
+    assert default["details"]["damping"] == 0.85 and default["details"]["tolerance"] == 1e-12
+    assert default["details"]["bound"] < 1e-12
+    loose = ppr("--tolerance", "1e-3")
+    assert loose["details"]["tolerance"] == 1e-3 and loose["details"]["bound"] < 1e-3
+    assert loose["details"]["matvecs"] < default["details"]["matvecs"]
+    assert abs(loose["value"] - default["value"]) < 1e-3
+    low = ppr("--damping", "0.5")
+    assert low["details"]["damping"] == 0.5 and abs(low["value"] - default["value"]) > 1e-6
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["--graph", "/nonexistent/file.csv"], "cannot read /nonexistent/file.csv"),
     (["--graph", "{edges}", "--rule", "{"], "--rule is not JSON"),
     (["--graph", "{edges}", "--rule", '{"type": "Odd"}'], "unknown rule type"),
     (["--graph", "{bad}"], "line 2: rating 'x' is not a number"),
     ([], "say where the assertions are"),
+    (["--graph", "{edges}", "--damping", "1"], "damping must lie in (0, 1)"),
+    (["--graph", "{edges}", "--tolerance", "0"], "tolerance must lie in (0, 1)"),
+    (["--graph", "{edges}", "--damping", "nan"], "damping must lie in (0, 1)"),
+    (["--node", "http://127.0.0.1:9", "--tolerance", "1e-6"], "apply to local computations"),
 ])
 def test_unusable_input_is_one_line_and_status_2(
         argv: list[str], message: str, edges: Path, tmp_path: Path,

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from confiance.protocol.errors import LocalProtocolError
 from confiance.protocol.trust import TrustEngine, load_edge_list
 from confiance.protocol.trust.matrix import operator_for
-from confiance.protocol.trust.pagerank import pagerank_reference, pagerank_sparse
+from confiance.protocol.trust.pagerank import pagerank_reference, pagerank_sparse, split_dangling
 
 A = Fraction(17, 20)  # damping 0.85
 
@@ -157,3 +157,63 @@ def test_fast_and_reference_agree_on_bitcoin_otc(shared: Path) -> None:
             ref_vec[i] = x
         assert np.abs(fast.x - ref_vec).sum() < 1e-9
         assert abs(fast.x.sum() - 1.0) < 1e-12
+
+
+def _transition_t(n: int, edges: list[tuple[int, int, float]]) -> sp.csr_array:
+    sums = np.zeros(n)
+    for u, _, w in edges:
+        sums[u] += w
+    rows = [v for _, v, _ in edges]
+    cols = [u for u, _, _ in edges]
+    vals = [w / sums[u] for u, _, w in edges]
+    return sp.csr_array((vals, (rows, cols)), shape=(n, n))
+
+
+def test_dangling_split_orders_core_first_and_gives_the_same_vector() -> None:
+    rng = np.random.default_rng(11)
+    n = 400
+    # Nodes 0, 7, 14, ... have no out-edge: dangling nodes spread through the order.
+    edges = [(int(u), int(v), float(w)) for u, v, w in zip(
+        rng.integers(0, n, 3000), rng.integers(0, n, 3000), rng.uniform(0.1, 1, 3000),
+        strict=True) if u % 7 and u != v]
+    pt = _transition_t(n, edges)
+    split = split_dangling(pt)
+    assert split.order is not None
+    dangling = {i for i in range(n) if not any(u == i for u, _, _ in edges)}
+    assert split.core == n - len(dangling)
+    assert set(split.order[split.core:].tolist()) == dangling
+    assert split.core_block.nnz + split.tail_block.nnz == pt.nnz
+    for seeds in ({0: 1.0}, {1: 1.0}, {1: 2.0, 7: 1.0, 300: 1.0}):
+        plain = pagerank_sparse(pt, seeds)
+        fast = pagerank_sparse(split, seeds)
+        assert fast.bound < 1e-12
+        assert np.abs(plain.x - fast.x).sum() < 1e-12
+        ref = pagerank_reference(
+            lambda u: [(v, w) for a, v, w in edges if a == u], seeds)
+        assert sum(abs(ref.get(i, 0.0) - fast.x[i]) for i in range(n)) < 1e-11
+    warm = pagerank_sparse(split, {1: 1.0}, warm=pagerank_sparse(split, {1: 1.0}))
+    assert warm.method.startswith("bicgstab-warm")
+    assert np.abs(warm.x - pagerank_sparse(pt, {1: 1.0}).x).sum() < 1e-12
+
+
+def test_dangling_split_without_core_and_without_dangling_nodes() -> None:
+    alone = split_dangling(sp.csr_array((3, 3)))  # nobody has an out-edge
+    assert alone.core == 0
+    assert pagerank_sparse(alone, {2: 1.0}).x.tolist() == [0.0, 0.0, 1.0]
+    ring = _transition_t(3, [(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)])
+    split = split_dangling(ring)
+    assert split.order is None and split.core == 3 and split.tail_block.nnz == 0
+    x = pagerank_sparse(split, {0: 1.0}).x
+    assert abs(x[0] - 1 / (1 + 0.85 + 0.85**2)) < 1e-12
+    with pytest.raises(LocalProtocolError):
+        split_dangling(sp.csr_array((2, 3)))
+
+
+def test_dangling_split_ignores_explicit_zeros() -> None:
+    # Node 1's only out-edge has probability 0 (an explicit zero): it is dangling.
+    pt = sp.csr_array((np.array([1.0, 0.0, 1.0]), (np.array([1, 0, 0]), np.array([0, 1, 2]))),
+                      shape=(3, 3))
+    split = split_dangling(pt)
+    assert split.core == 2 and split.order is not None and split.order[-1] == 1
+    assert np.abs(pagerank_sparse(split, {0: 1.0}).x - pagerank_sparse(pt, {0: 1.0}).x
+                  ).sum() < 1e-12
