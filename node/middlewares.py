@@ -25,7 +25,7 @@ from aiohttp import web
 
 from confiance.protocol.errors import PROBLEM_BASE, ConfianceError
 
-from .problems import RateLimited, Unauthorized
+from .problems import RateLimited, ServiceUnavailable, Unauthorized
 from .ratelimit import RateLimiter, client_key
 
 __all__ = [
@@ -61,12 +61,12 @@ def problem_response(problem: dict[str, Any], status: int,
 
 
 def _for_confiance(exc: ConfianceError, request: web.Request, request_id: str) -> web.Response:
-    if exc.status >= 500:
+    if exc.status >= 500 and not isinstance(exc, ServiceUnavailable):
         log.error("internal error %s on %s %s: %s", request_id, request.method, request.path,
                   exc.message, exc_info=exc)
         return _internal(request, request_id)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = exc.scheme

@@ -186,7 +186,7 @@ OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
                        for n, t in (("from", "string"), ("to", "string"),
                                     ("context", "string"), ("algorithm", "string"),
                                     ("level", "number"))],
-        "responses": {"200": _ok("a TrustResult", _OBJECT), **_errors(400, 429)}}},
+        "responses": {"200": _ok("a TrustResult", _OBJECT), **_errors(400, 429, 503)}}},
     "/admin/peers": {
         "get": {"summary": "The recognised peers: status, score, queues; gossip counters",
                 "operationId": "listPeers", "security": _ADMIN,

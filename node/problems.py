@@ -18,6 +18,9 @@ so the one error middleware renders every refusal alike, as RFC 9457
     │   ├── Conflict                  409  target-not-held, subject-cap-reached, replayed-request,
     │   │                                  revocation-kept, not-revocable
     │   └── RateLimited               429  rate-limited (carries Retry-After)
+    ├── ServiceUnavailable            503  (carries Retry-After; not the client's fault)
+    │   ├── TrustEngineBusy           503  trust-engine-busy
+    │   └── TrustEngineLoading        503  trust-engine-loading
     ├── (protocol) SchemaError
     │   └── UnknownKind               422  unknown-kind
     └── (protocol) KeyResolutionError
@@ -30,7 +33,12 @@ and the list above is the whole vocabulary, documented in ``specs/node-api.md``.
 
 from __future__ import annotations
 
-from confiance.protocol.errors import KeyResolutionError, RemoteProtocolError, SchemaError
+from confiance.protocol.errors import (
+    ConfianceError,
+    KeyResolutionError,
+    RemoteProtocolError,
+    SchemaError,
+)
 
 __all__ = [
     "AcceptanceNotBySubject",
@@ -54,8 +62,11 @@ __all__ = [
     "ReplayedRequest",
     "RevocationKept",
     "RevocationNotByIssuer",
+    "ServiceUnavailable",
     "SubjectCapReached",
     "TargetNotHeld",
+    "TrustEngineBusy",
+    "TrustEngineLoading",
     "Unauthorized",
     "UnknownDidWebIssuer",
     "UnknownKind",
@@ -206,6 +217,32 @@ class RateLimited(RemoteProtocolError):
     def __init__(self, message: str, *, retry_after: float, **detail: object) -> None:
         super().__init__(message, **detail)
         self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class ServiceUnavailable(ConfianceError):
+    """Refused for now by the node's own state, not the request: try again later."""
+
+    status = 503
+    slug = "service-unavailable"
+    title = "Service unavailable, try again later"
+
+    def __init__(self, message: str, *, retry_after: float, **detail: object) -> None:
+        super().__init__(message, **detail)
+        self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class TrustEngineBusy(ServiceUnavailable):
+    """As many trust queries as allowed are waiting for the engine already."""
+
+    slug = "trust-engine-busy"
+    title = "The trust engine is busy"
+
+
+class TrustEngineLoading(ServiceUnavailable):
+    """The trust engine is still reading the assertions held (start-up of a large node)."""
+
+    slug = "trust-engine-loading"
+    title = "The trust engine is still loading"
 
 
 class UnknownDidWebIssuer(KeyResolutionError):

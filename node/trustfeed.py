@@ -1,74 +1,56 @@
 """Feeding a trust engine from the store, and keeping it current.
 
-The engine (:class:`confiance.protocol.trust.engine.TrustEngine`, or anything with the
-same ``add(id, assertion, status)`` / ``remove(id)``) derives revocations, subject
-decisions and supersession itself from the assertions it is given, so the node only has to
-hand it every held assertion once, then each new one, and tell it about erasures.
+The engine (:class:`confiance.protocol.trust.engine.TrustEngine`) derives revocations,
+subject decisions and supersession itself from the assertions it is given, so the node
+only has to hand it every held assertion once, then each new one, and tell it about
+erasures.
 
-:func:`attach_trust_engine` subscribes first and then loads the history in batches in the
-background, yielding to the event loop between batches: a node with a large store starts
-serving at once, and nothing that arrives meanwhile is missed (adding an id twice is
-harmless). Parsing a stored document back into its dataclass validates it against its
-schema again (milliseconds each); the load runs after start-up for that reason.
-
-TODO(lead): ``node/routes/trust.py`` (the trust engine's routes) did not exist when this was
-written. Its ``setup(app)`` (called by ``create_app``) should append a cleanup context that
-builds the engine, stores it under its own ``web.AppKey`` and calls
-``attach_trust_engine(engine, app[NODE])``, cancelling the returned task at shutdown.
+- :func:`attach_trust_engine` (a running node): subscribes first and then reads the
+  history in batches in the background, yielding to the event loop between batches: a node
+  with a large store starts serving at once, and nothing that arrives meanwhile is missed
+  (adding an id twice is harmless). The sink (a :class:`~.trustworker.TrustWorker`) parses
+  the documents on its own thread: each is checked against its schema again (milliseconds).
+- :func:`load_engine` (the command line on a data directory): the same history, parsed and
+  added on the caller's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
-from confiance.protocol.errors import ConfianceError
-from confiance.protocol.model import from_credential
+from confiance.protocol.trust import TrustEngine
 
 from .context import Node
-from .storage import StoredAssertion
+from .storage import Store, StoredAssertion
+from .trustworker import feed_stored
 
-__all__ = ["FeedableEngine", "attach_trust_engine", "engine_status"]
+__all__ = ["FeedSink", "attach_trust_engine", "load_engine"]
 
 log = logging.getLogger("confiance.node")
 BATCH = 500
 
 
-class FeedableEngine(Protocol):
-    def add(self, assertion_id: str, assertion: Any, status: str = "valid") -> bool: ...
+class FeedSink(Protocol):
+    """Where held assertions go (a :class:`~.trustworker.TrustWorker`)."""
 
-    def remove(self, assertion_id: str) -> bool: ...
+    def feed(self, stored: StoredAssertion, now: datetime) -> None: ...
 
+    def erase(self, ids: list[str]) -> None: ...
 
-def engine_status(stored: StoredAssertion, node: Node) -> str:
-    """The status to give the engine: the clock's verdict; the rest it derives itself."""
-    status = stored.status(node.now())
-    return status if status in ("expired", "not-yet-valid") else "valid"
+    async def drain(self) -> None: ...
 
 
-def _feed(engine: FeedableEngine, stored: StoredAssertion, node: Node) -> None:
-    try:
-        assertion = from_credential(json.loads(stored.record.document))
-    except (ConfianceError, ValueError):  # held means verified: this would be a bug
-        log.exception("stored assertion does not parse", extra={"id": stored.id})
-        return
-    engine.add(stored.id, assertion, engine_status(stored, node))
+async def attach_trust_engine(sink: FeedSink, node: Node) -> asyncio.Task[int]:
+    """Subscribe ``sink`` to new assertions and erasures, and load the store into it.
 
-
-async def attach_trust_engine(engine: FeedableEngine, node: Node) -> asyncio.Task[int]:
-    """Subscribe ``engine`` to new assertions and erasures, and load the store into it.
-
-    Returns the background task loading the history (its result: how many were loaded).
+    Returns the background task loading the history; its result (how many were read) comes
+    once the sink has taken them all in.
     """
-    node.ingestor.subscribe(lambda stored: _feed(engine, stored, node))
-
-    def on_erasure(ids: list[str]) -> None:
-        for assertion_id in ids:
-            engine.remove(assertion_id)
-
-    node.ingestor.subscribe_erasure(on_erasure)
+    node.ingestor.subscribe(lambda stored: sink.feed(stored, node.now()))
+    node.ingestor.subscribe_erasure(sink.erase)
 
     async def load() -> int:
         after, count = 0, 0
@@ -76,12 +58,26 @@ async def attach_trust_engine(engine: FeedableEngine, node: Node) -> asyncio.Tas
             rows = await node.store.changes(after, BATCH)
             if not rows:
                 break
+            now = node.now()
             for stored in rows:
-                _feed(engine, stored, node)
+                sink.feed(stored, now)
             count += len(rows)
             after = rows[-1].seq
-            await asyncio.sleep(0)
+            await sink.drain()  # one batch at a time: the queue stays short
         log.info("trust engine loaded", extra={"assertions": count})
         return count
 
     return asyncio.create_task(load())
+
+
+async def load_engine(engine: TrustEngine, store: Store, *, now: datetime) -> int:
+    """Feed every assertion ``store`` holds to ``engine``, in arrival order; how many read."""
+    after = count = 0
+    while True:
+        page = await store.changes(after, BATCH)
+        if not page:
+            return count
+        for stored in page:
+            feed_stored(engine, stored, now)
+        count += len(page)
+        after = page[-1].seq

@@ -180,8 +180,8 @@ def _engine_from_graph(args: argparse.Namespace, policy: TrustPolicy
 def _engine_from_data_dir(args: argparse.Namespace, policy: TrustPolicy
                           ) -> tuple[TrustEngine, str | None]:
     from ..config import load_config
-    from ..routes.trust import load_engine
     from ..storage import SqliteStore
+    from ..trustfeed import load_engine
 
     config = load_config(Path(args.data_dir))
     if not config.database_path.exists():

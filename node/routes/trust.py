@@ -7,94 +7,66 @@ trusts ``B`` in context ``C`` (the only context held when omitted) by ``NAME`` (
 assertion id and the conversion rule applied in plain language.
 
 :func:`setup` plugs the engine into a node (``create_app`` calls it when this module
-exists): the engine lives on the application under :data:`TRUST_ENGINE`; at start-up it is
-filled from every assertion the store holds (statuses at the node's clock), then kept
-current by the ingestor's subscriptions (new assertions; erasures), and before each query
-the clock is applied (expiry, start of validity). Revocations, subject decisions and
-supersession are applied by the engine itself from the assertions it receives.
-
-The engine computes on the event loop thread: on a node-sized graph a query takes
-milliseconds; a researcher's million-edge graph belongs to ``confiance trust --graph``.
+exists). The engine lives behind a :class:`~confiance.node.trustworker.TrustWorker` (one
+thread of its own: the event loop never computes trust) under :data:`TRUST_WORKER`. At
+start-up the worker subscribes to the ingestor (new assertions, erasures), then reads every
+assertion the store holds in the background (:func:`~confiance.node.trustfeed.attach_trust_engine`);
+a query during that load waits for it up to :data:`LOAD_WAIT` seconds, then is answered
+503 ``trust-engine-loading``. Before each query the clock is applied (expiry, start of
+validity). Revocations, subject decisions and supersession are applied by the engine
+itself from the assertions it receives.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator
-from datetime import datetime
 
 from aiohttp import web
 
-from confiance.protocol.errors import ConfianceError
-from confiance.protocol.model import from_credential
-from confiance.protocol.trust import DEFAULT_ALGORITHMS, TrustEngine
+from confiance.protocol.trust import DEFAULT_ALGORITHMS, TrustEngine, TrustResult
 
 from ..context import NODE
-from ..problems import BadRequest
-from ..storage import Store, StoredAssertion
+from ..problems import BadRequest, TrustEngineLoading
+from ..trustfeed import attach_trust_engine
+from ..trustworker import TrustWorker
 
-__all__ = ["TRUST_ENGINE", "add_stored", "load_engine", "routes", "setup"]
+__all__ = ["LOAD_WAIT", "TRUST_WORKER", "routes", "setup"]
 
 log = logging.getLogger("confiance.node")
-TRUST_ENGINE = web.AppKey("confiance.trust_engine", TrustEngine)
+TRUST_WORKER = web.AppKey("confiance.trust_worker", TrustWorker)
+_LOADED = web.AppKey("confiance.trust_loaded", asyncio.Event)
 routes = web.RouteTableDef()
-PAGE = 1000
 MAX_PARAM = 2048
-
-
-def add_stored(engine: TrustEngine, stored: StoredAssertion, now: datetime) -> bool:
-    """Feed one stored assertion to the engine with its status at ``now``.
-
-    The store's ``superseded`` is passed as ``valid``: the engine applies the same slots
-    itself, so an older assertion counts again if the newer one is later revoked.
-    """
-    try:
-        assertion = from_credential(json.loads(stored.record.document))
-    except (ConfianceError, ValueError) as exc:  # held documents verified on the way in
-        log.warning("trust engine skipped an assertion", extra={"id": stored.id,
-                                                                "error": str(exc)})
-        return False
-    status = stored.status(now)
-    return engine.add(stored.id, assertion, "valid" if status == "superseded" else status)
-
-
-async def load_engine(engine: TrustEngine, store: Store, *, now: datetime) -> int:
-    """Feed every assertion the store holds, in arrival order; the number read."""
-    after = count = 0
-    while True:
-        page = await store.changes(after, PAGE)
-        if not page:
-            return count
-        for stored in page:
-            add_stored(engine, stored, now)
-        count += len(page)
-        after = page[-1].seq
+#: How long a query made while the engine is still loading waits before a 503.
+LOAD_WAIT = 5.0
 
 
 async def _trust_context(app: web.Application) -> AsyncIterator[None]:
     node = app[NODE]
-    engine = app[TRUST_ENGINE]
-    count = await load_engine(engine, node.store, now=node.now())
-    log.info("trust engine ready", extra={"assertions": count,
-                                          "contexts": len(engine.graph.contexts)})
+    worker = app[TRUST_WORKER]
+    loaded = app[_LOADED]
+    loading = await attach_trust_engine(worker, node)
 
-    def on_new(stored: StoredAssertion) -> None:
-        add_stored(engine, stored, node.now())
+    def done(task: asyncio.Task[int]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            loaded.set()
 
-    def on_erased(ids: list[str]) -> None:
-        for assertion_id in ids:
-            engine.remove(assertion_id)
-
-    node.ingestor.subscribe(on_new)
-    node.ingestor.subscribe_erasure(on_erased)
-    yield
+    loading.add_done_callback(done)
+    try:
+        yield
+    finally:
+        loading.cancel()
+        await asyncio.gather(loading, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(None, worker.close)
 
 
 def setup(app: web.Application) -> None:
-    """Plug the trust engine into a node: its key, its cleanup context, its route."""
-    app[TRUST_ENGINE] = TrustEngine()
+    """Plug the trust engine into a node: its worker, its cleanup context, its route."""
+    app[TRUST_WORKER] = TrustWorker(TrustEngine())
+    app[_LOADED] = asyncio.Event()
     app.cleanup_ctx.append(_trust_context)
     app.router.add_routes(routes)
 
@@ -128,7 +100,18 @@ async def get_trust(request: web.Request) -> web.Response:
         if not -1.0 <= level <= 1.0:
             raise BadRequest("level must be a number in [-1, 1]", parameter="level")
     assert source is not None and target is not None
-    engine = request.app[TRUST_ENGINE]
-    engine.refresh(request.app[NODE].now())
-    result = engine.trust(source, target, context, algorithm, level=level)
+    loaded = request.app[_LOADED]
+    if not loaded.is_set():
+        try:
+            await asyncio.wait_for(loaded.wait(), LOAD_WAIT)
+        except TimeoutError:
+            raise TrustEngineLoading("the trust engine is still reading the assertions held",
+                                     retry_after=LOAD_WAIT) from None
+    now = request.app[NODE].now()
+
+    def query(engine: TrustEngine) -> TrustResult:
+        engine.refresh(now)
+        return engine.trust(source, target, context, algorithm, level=level)
+
+    result = await request.app[TRUST_WORKER].run(query)
     return web.json_response(result.to_json())

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from nodehelpers import Factory, Party, node_of, now
 
 from confiance.node.config import NodeConfig
-from confiance.node.routes.trust import TRUST_ENGINE
+from confiance.node.routes.trust import TRUST_WORKER
 from confiance.protocol.ids import assertion_id
 from confiance.protocol.model import Recognition, Scale
 from confiance.protocol.rules import CategoricalRule
@@ -88,4 +88,6 @@ async def test_the_engine_is_filled_from_the_store_and_follows_erasure(
     status, body = await trust(second, **{"from": alice.did, "to": bob.did})
     assert status == 200 and body["value"] == 1.0
     await node_of(second).ingestor.erase(alice.did, None)
-    assert second.server.app[TRUST_ENGINE].graph.contexts == ()
+    worker = second.server.app[TRUST_WORKER]
+    await worker.drain()
+    assert worker.engine.graph.contexts == ()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from nodehelpers import NODE_DID, Party, node_of, now
 
+from confiance.node.storage import StoredAssertion
 from confiance.node.subjectauth import make_subject_request
 from confiance.node.trustfeed import attach_trust_engine
+from confiance.node.trustworker import TrustWorker, engine_status
 from confiance.protocol.trust.engine import TrustEngine
 
 Client = TestClient[Any, Any]
@@ -20,13 +23,14 @@ class Recorder:
         self.added: dict[str, str] = {}
         self.removed: list[str] = []
 
-    def add(self, assertion_id: str, assertion: Any, status: str = "valid") -> bool:
-        self.added[assertion_id] = status
-        return True
+    def feed(self, stored: StoredAssertion, now: datetime) -> None:
+        self.added[stored.id] = engine_status(stored, now)
 
-    def remove(self, assertion_id: str) -> bool:
-        self.removed.append(assertion_id)
-        return True
+    def erase(self, ids: list[str]) -> None:
+        self.removed.extend(ids)
+
+    async def drain(self) -> None:
+        return None
 
 
 async def test_history_then_news_then_erasures(client: Client, alice: Party, bob: Party
@@ -53,6 +57,9 @@ async def test_history_then_news_then_erasures(client: Client, alice: Party, bob
 
 async def test_a_real_engine_takes_the_feed(client: Client, alice: Party, bob: Party) -> None:
     held = await (await client.post("/assertions", json=alice.rating(bob.did))).json()
-    engine = TrustEngine()
-    await (await attach_trust_engine(engine, node_of(client)))
-    assert engine.remove(held["id"])  # it was there
+    worker = TrustWorker(TrustEngine())
+    try:
+        assert await (await attach_trust_engine(worker, node_of(client))) == 1
+        assert await worker.run(lambda engine: engine.remove(held["id"]))  # it was there
+    finally:
+        worker.close()

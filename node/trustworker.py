@@ -1,0 +1,136 @@
+"""The node's trust engine behind a thread of its own, so that the event loop never computes.
+
+A personalized PageRank on a large graph takes tens of milliseconds, an Advogato flow or a
+Fairness/Goodness fixed point more; run on the event loop, each would stall every other
+request, gossip session and health check of the node for that long. :class:`TrustWorker`
+owns the :class:`~confiance.protocol.trust.TrustEngine` and one worker thread: every
+change (a new assertion, an erasure) and every query is a job for that thread, taken in
+the order submitted. Hence
+
+- the engine is only ever touched by one thread (it has no locks, and needs none);
+- a query sees every change submitted before it (a ``POST /assertions`` answered before a
+  ``GET /trust`` is counted in it), with no lock held on the event loop;
+- parsing stored documents back into assertions (a schema check each, milliseconds) also
+  runs on the worker, so loading a large store at start-up does not block serving.
+
+Queries wait in a bounded line: when ``max_waiting`` queries are already waiting, the next
+is refused at once (:class:`TrustEngineBusy`, 503 with ``Retry-After``) rather than
+queued without end. Changes are never refused: they are what the store already holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import TypeVar
+
+from confiance.protocol.errors import ConfianceError
+from confiance.protocol.model import from_credential
+from confiance.protocol.trust import TrustEngine
+
+from .problems import TrustEngineBusy
+from .storage import StoredAssertion
+
+__all__ = ["TrustWorker", "engine_status", "feed_stored"]
+
+log = logging.getLogger("confiance.node")
+T = TypeVar("T")
+MAX_WAITING = 16
+
+
+def engine_status(stored: StoredAssertion, now: datetime) -> str:
+    """The status to give the engine: the clock's verdict only.
+
+    Revocations, subject decisions and supersession are assertions the engine receives
+    too and applies itself (an older rating counts again when the newer one is revoked).
+    """
+    status = stored.status(now)
+    return status if status in ("expired", "not-yet-valid") else "valid"
+
+
+def feed_stored(engine: TrustEngine, stored: StoredAssertion, now: datetime) -> bool:
+    """Parse one stored assertion and add it to ``engine`` (on the caller's thread)."""
+    try:
+        assertion = from_credential(json.loads(stored.record.document))
+    except (ConfianceError, ValueError):  # held means verified: this would be a bug
+        log.exception("stored assertion does not parse", extra={"id": stored.id})
+        return False
+    return engine.add(stored.id, assertion, engine_status(stored, now))
+
+
+class TrustWorker:
+    """A :class:`TrustEngine` and the one thread that may touch it.
+
+    Parameters
+    ----------
+    engine:
+        The engine; after this, only jobs run by the worker may use it.
+    max_waiting:
+        How many queries may wait for the worker before the next is refused (503).
+    """
+
+    def __init__(self, engine: TrustEngine, *, max_waiting: int = MAX_WAITING) -> None:
+        self.engine = engine
+        self.max_waiting = max_waiting
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confiance-trust")
+        self._waiting = 0
+        self._last: Future[object] | None = None
+
+    # --------------------------------------------------------------- changes
+    def _submit(self, job: Callable[[], object], what: str) -> None:
+        def report(done: Future[object]) -> None:
+            if not done.cancelled() and done.exception() is not None:
+                log.error("trust engine job failed", exc_info=done.exception(),
+                          extra={"job": what})
+
+        future = self._executor.submit(job)
+        future.add_done_callback(report)
+        self._last = future
+
+    def feed(self, stored: StoredAssertion, now: datetime) -> None:
+        """Queue a stored assertion for the engine (parsed on the worker)."""
+        self._submit(lambda: feed_stored(self.engine, stored, now), "add")
+
+    def erase(self, ids: list[str]) -> None:
+        """Queue the removal of erased assertions."""
+        def job() -> None:
+            for assertion_id in ids:
+                self.engine.remove(assertion_id)
+
+        self._submit(job, "erase")
+
+    async def drain(self) -> None:
+        """Wait until every change queued so far has been applied."""
+        await self.run(lambda engine: None, bounded=False)
+
+    # --------------------------------------------------------------- queries
+    async def run(self, job: Callable[[TrustEngine], T], *, bounded: bool = True) -> T:
+        """Run ``job(engine)`` on the worker, after everything queued before it.
+
+        Raises
+        ------
+        TrustEngineBusy
+            ``max_waiting`` queries are waiting already (``bounded`` only).
+        """
+        if bounded and self._waiting >= self.max_waiting:
+            raise TrustEngineBusy(f"{self._waiting} trust queries are waiting already",
+                                  retry_after=1.0)
+        self._waiting += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, job, self.engine)
+        finally:
+            self._waiting -= 1
+
+    @property
+    def waiting(self) -> int:
+        """How many queries are waiting for (or running on) the worker."""
+        return self._waiting
+
+    def close(self) -> None:
+        """Stop the worker: queued changes are dropped, a running job finishes."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
