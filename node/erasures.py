@@ -16,7 +16,14 @@ reconciles notices in the same id space as assertions (:mod:`.catalog`).
 A node accepts a notice when (:func:`verify_notice`): the request's proof verifies with
 the holder's did:key (``authentication``), the request is ``POST
 /subjects/<holder>/erasure``, ``bodyDigest`` is the digest of ``body``, the body is a valid
-erasure body, and every id of ``erased`` is named by it (or the body says ``all``). What
+erasure body, and every id of ``erased`` is named by it (or the body says ``all``).
+
+A notice whose body says ``{"all": true}`` erases more than its list: every node erases
+everything it holds by the holder signed (proof ``created``, else ``validFrom``) at or
+before the request's own ``created``, and refuses such assertions from then on, whoever
+brings them. Its ``erased`` list (0 to :data:`MAX_ERASED` ids: the first node may hold
+nothing, or more than fit) only tombstones ids a node has never seen. What the holder
+signs after its request is not affected. What
 is *not* checked, on purpose: the audience (the node the subject spoke to), the
 freshness window and the nonce. They guard the HTTP request against replay; an erasure
 decision is idempotent and a replayed notice can only erase again what its issuer already
@@ -63,13 +70,15 @@ _REQUEST_MEMBERS = frozenset({"@context", "type", "id", "holder", "requestMethod
 
 @dataclass(frozen=True, kw_only=True)
 class ErasureNotice:
-    """A verified notice: who erased which ids, when (the request's proof ``created``)."""
+    """A verified notice: who erased which ids, when (the request's proof ``created``);
+    ``everything``: the request said ``all`` (everything signed up to ``created``)."""
 
     id: str
     holder: str
     created: datetime
     erased: tuple[str, ...]
     document: bytes  # JCS bytes, what gossip serves
+    everything: bool = False
 
 
 def is_notice(doc: Any) -> bool:
@@ -106,19 +115,21 @@ def verify_notice(doc: dict[str, Any], *, loader: DocumentLoader, limits: Limits
                           pointer="/request/requestPath")
     if not isinstance(body, str) or request.get("bodyDigest") != body_digest(body.encode()):
         raise SchemaError("Erasure.body is not the body the request signed", pointer="/body")
-    if not isinstance(erased, list) or not erased or len(erased) > MAX_ERASED or any(
-            not isinstance(i, str) for i in erased) or erased != sorted(set(erased)):
-        raise SchemaError(f"Erasure.erased: 1 to {MAX_ERASED} distinct ids, sorted",
-                          pointer="/erased")
-    for item in erased:
-        parse_assertion_id(item)
     try:
         parsed = parse_json(body, limits)
     except ConfianceError:
         raise SchemaError("Erasure.body is not JSON", pointer="/body") from None
     if not isinstance(parsed, dict):
         raise SchemaError("Erasure.body must be an object", pointer="/body")
-    if parsed.get("all") is not True:
+    everything = parsed.get("all") is True
+    fewest = 0 if everything else 1
+    if not isinstance(erased, list) or len(erased) < fewest or len(erased) > MAX_ERASED or any(
+            not isinstance(i, str) for i in erased) or erased != sorted(set(erased)):
+        raise SchemaError(f"Erasure.erased: {fewest} to {MAX_ERASED} distinct ids, sorted",
+                          pointer="/erased")
+    for item in erased:
+        parse_assertion_id(item)
+    if not everything:
         named = parsed.get("ids")
         if not isinstance(named, list) or not set(erased) <= _normalised(named):
             raise SchemaError("Erasure.erased names ids its request did not",
@@ -136,7 +147,7 @@ def verify_notice(doc: dict[str, Any], *, loader: DocumentLoader, limits: Limits
         raise MalformedDocument("Erasure.request is not signed by its holder")
     jcs = canonicalize_jcs(doc)
     return ErasureNotice(id=notice_id(jcs), holder=holder, created=created,
-                         erased=tuple(erased), document=jcs)
+                         erased=tuple(erased), document=jcs, everything=everything)
 
 
 def _normalised(named: list[Any]) -> set[str]:

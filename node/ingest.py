@@ -165,8 +165,9 @@ class Ingestor:
             notice = check()
         else:
             notice = await asyncio.get_running_loop().run_in_executor(self.executor, check)
-        changed = await self.store.record_erasure(notice.id, notice.holder, notice.erased,
-                                                  notice.document, now=self.clock())
+        changed = await self.store.record_erasure(
+            notice.id, notice.holder, notice.erased, notice.document, now=self.clock(),
+            everything_before=notice.created if notice.everything else None)
         if changed is None:
             return False
         if changed:

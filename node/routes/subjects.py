@@ -29,7 +29,7 @@ from confiance.protocol.model import (
 )
 
 from ..context import NODE, Node
-from ..erasures import make_notice
+from ..erasures import MAX_ERASED, make_notice
 from ..http import JSON_TYPES, LD_JSON, json_response, read_json_body
 from ..nodecontext import NODE_CONTEXT_URL
 from ..problems import AcceptanceNotBySubject, BadRequest, UnsupportedMediaType
@@ -165,9 +165,11 @@ async def subject_erasure(request: web.Request) -> web.Response:
         ids = [parse_path_id(i) for i in raw]
     erased = await node.ingestor.erase(subject, ids)
     # the subject's signed request travels, so that the other nodes erase too; it names
-    # only what the request named (what goes with it, each node erases by itself)
-    named = erased if ids is None else sorted(set(erased) & set(ids))
-    if named:
+    # only what the request named (what goes with it, each node erases by itself). An
+    # erasure of everything travels even when nothing was held here, and each node erases
+    # by the request's date what it holds: its list is only a sample.
+    named = sorted(erased)[:MAX_ERASED] if ids is None else sorted(set(erased) & set(ids))
+    if named or ids is None:
         request_doc = decode_request(request.headers["Authorization"], node)
         await node.ingestor.apply_notice(make_notice(request_doc, body_bytes, named))
     return json_response({"subject": subject, "erased": erased,

@@ -183,12 +183,16 @@ class Store(Protocol):
         """Erase assertions ``issuer`` issued (all when ``ids`` is None); tombstone them."""
 
     async def record_erasure(self, notice_id: str, holder: str, erased: Sequence[str],
-                             document: bytes, *, now: datetime) -> list[str] | None:
+                             document: bytes, *, now: datetime,
+                             everything_before: datetime | None = None) -> list[str] | None:
         """Apply a verified erasure notice (``node/erasures.py``) and keep it; None if known.
 
         Held ids must have been issued by ``holder`` (else ``erasure-not-by-issuer`` and
-        nothing changes); they are erased, the others tombstoned for ``holder``. Returns
-        the ids newly erased or tombstoned.
+        nothing changes); they are erased, the others tombstoned for ``holder``. With
+        ``everything_before`` (a notice of everything), every assertion held by ``holder``
+        signed at or before it (proof ``created``, else ``validFrom``) is erased too, and
+        :meth:`put` refuses such assertions from then on (``erased``). Returns the ids newly
+        erased or tombstoned.
         """
 
     async def erasures(self, after: int, limit: int) -> list[tuple[int, str]]:

@@ -118,6 +118,13 @@ CREATE TABLE erasures (
 );
 ALTER TABLE tombstones ADD COLUMN erasure TEXT
 """),
+    (3, """
+CREATE TABLE erased_issuers (
+    issuer  TEXT    PRIMARY KEY,
+    before  INTEGER NOT NULL,
+    erasure TEXT    NOT NULL
+) WITHOUT ROWID
+"""),
 )
 
 _COLUMNS = ("seq, id, kind, issuer, subject, target, context, slot, valid_from, valid_until, "
@@ -327,9 +334,11 @@ class SqliteStore:
         return await self._write(run)
 
     async def record_erasure(self, notice_id: str, holder: str, erased: Sequence[str],
-                             document: bytes, *, now: datetime) -> list[str] | None:
+                             document: bytes, *, now: datetime,
+                             everything_before: datetime | None = None) -> list[str] | None:
         def run(conn: sqlite3.Connection) -> list[str] | None:
-            return _record_erasure(conn, notice_id, holder, erased, document, now)
+            return _record_erasure(conn, notice_id, holder, erased, document, now,
+                                   everything_before)
 
         return await self._write(run)
 
@@ -579,6 +588,11 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
         # tombstoned by a notice from someone else before the assertion was seen here:
         # nobody can pre-empt another issuer's assertions, the tombstone gives way
         conn.execute("DELETE FROM tombstones WHERE id = ?", (record.id,))
+    cut = conn.execute("SELECT before FROM erased_issuers WHERE issuer = ?",
+                       (record.issuer,)).fetchone()
+    if cut is not None and _us(record.created or record.valid_from) <= cut[0]:
+        raise Erased(f"{record.issuer} asked to erase everything it signed until "
+                     f"{_dt(cut[0]).isoformat()}: {record.id} is not taken", id=record.id)
     existing = _fetch(conn, record.id)
     if existing is not None:
         return PutResult(created=False, stored=existing)
@@ -712,14 +726,25 @@ def _erase(conn: sqlite3.Connection, issuer: str, ids: Sequence[str] | None,
 
 
 def _record_erasure(conn: sqlite3.Connection, notice_id: str, holder: str,
-                    erased: Sequence[str], document: bytes, now: datetime) -> list[str] | None:
+                    erased: Sequence[str], document: bytes, now: datetime,
+                    everything_before: datetime | None = None) -> list[str] | None:
     """Apply a verified erasure notice; see :meth:`Store.record_erasure`."""
     if conn.execute("SELECT 1 FROM erasures WHERE id = ?", (notice_id,)).fetchone():
         return None
     held: list[StoredAssertion] = []
+    if everything_before is not None:
+        cutoff = _us(everything_before)
+        held = [_row(r) for r in conn.execute(
+            f"SELECT {_COLUMNS} FROM assertions WHERE issuer = ? "
+            "AND COALESCE(created, valid_from) <= ?", (holder, cutoff))]
+        conn.execute("INSERT INTO erased_issuers (issuer, before, erasure) VALUES (?, ?, ?) "
+                     "ON CONFLICT (issuer) DO UPDATE SET before = excluded.before, "
+                     "erasure = excluded.erasure WHERE excluded.before > before",
+                     (holder, cutoff, notice_id))
+    listed = {s.id for s in held}
     for assertion_id in dict.fromkeys(erased):
         stored = _fetch(conn, assertion_id)
-        if stored is None:
+        if stored is None or assertion_id in listed:
             continue
         if stored.record.issuer != holder:
             raise ErasureNotByIssuer(

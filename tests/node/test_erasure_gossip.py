@@ -159,3 +159,29 @@ def _b64(text: str) -> bytes:
     import base64
 
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def test_an_erasure_of_everything_travels_even_from_a_node_that_held_nothing(
+        net: list[LiveNode], http: aiohttp.ClientSession) -> None:
+    carol = Party(24)
+    docs = [carol.rating("did:key:zOne", 3), carol.rating("did:key:zTwo", 5)]
+    for i, doc in enumerate(docs):
+        await inject(http, net[i], doc)
+    ids = {digest_of(doc) for doc in docs}
+    await wait_until(lambda: all(ids <= n.held() for n in net), TIMEOUT, "both to spread")
+    # Carol asked a node outside the ring, which held nothing of hers, to erase everything;
+    # its notice (listing nothing) reaches the ring at net[2].
+    body = json.dumps({"all": True}).encode()
+    header = make_subject_request(carol.key, audience="did:web:outside.example",
+                                  method="POST", path=f"/subjects/{carol.did}/erasure",
+                                  body=body, created=now())
+    notice = make_notice(json.loads(_b64(header.split(" ", 1)[1])), body, [])
+    assert await net[2].node.ingestor.apply_notice(notice)
+    aids = [assertion_id(doc) for doc in docs]
+    await wait_until(lambda: all_erased_many(net, aids), TIMEOUT, "everything to be erased")
+    async with http.post(net[0].url + "/assertions", json=docs[0]) as resp:
+        assert resp.status == 410
+
+
+async def all_erased_many(nodes: list[LiveNode], aids: list[str]) -> bool:
+    return all([await erased_at(n, aid) for n in nodes for aid in aids])
