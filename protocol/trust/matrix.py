@@ -297,8 +297,9 @@ def _patch(op: Operator, seeds: list[int]) -> Restricted | None:
     nodes of ``S`` the seeds no longer reach then just score exactly 0, and the solve is
     exact. A new out-edge may also end at a node without out-edges (typically a subject
     new to the graph): that node joins ``S`` as a dangling node, at the end. ``None`` when
-    a seed lies outside ``S``, a new edge ends at a node outside ``S`` that has out-edges,
-    or a node that was dangling gains out-edges (the caller then searches afresh).
+    a seed is new to the graph (it has no cached set), a new edge ends at a node outside
+    ``S`` that has out-edges, or a node that was dangling gains out-edges (the caller then
+    searches afresh).
     """
     assert op.keep is not None and op.rows_t is not None
     n, nb = op.n, op.base.n
