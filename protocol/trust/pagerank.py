@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -57,6 +57,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..errors import LocalProtocolError
+from .elimination import Elimination, eliminate
 
 __all__ = [
     "DanglingSplit",
@@ -184,10 +185,27 @@ class DanglingSplit:
     tail_block: sp.csr_array
     tail_colsum: FloatArray
     extra: sp.csr_array | None = None
+    _elimination: list[Elimination | None] = field(default_factory=list, repr=False)
+    _solves: list[int] = field(default_factory=lambda: [0], repr=False)
 
     @property
     def n(self) -> int:
         return int(self.matrix.shape[0])
+
+    def elimination(self) -> Elimination | None:
+        """The core system with an independent set eliminated (:mod:`.elimination`), for a
+        solve on this split.
+
+        Made at the second solve and kept: making it costs about as much as it saves in one
+        solve, so a split solved once (a one-off query, a patched split made for one query)
+        never pays for it. ``None`` until then, for a patched split, or when not worth it.
+        """
+        if self.extra is not None:
+            return None
+        self._solves[0] += 1
+        if not self._elimination and self._solves[0] >= 2:
+            self._elimination.append(eliminate(self.core_block))
+        return self._elimination[0] if self._elimination else None
 
     def apply(self, x: FloatArray) -> FloatArray:
         out = np.asarray(self.matrix @ x, dtype=np.float64)
@@ -466,7 +484,8 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
 
     The residual on the dangling nodes is exactly zero, so the core residual is the whole
     residual, and the stopping test uses ``sum(y)`` of the whole vector (``sum(y_D)`` is
-    ``sum(p_D) + a tail_colsum . y_C``).
+    ``sum(p_D) + a tail_colsum . y_C``). When the core has an :class:`Elimination`, the
+    reduced system is solved instead (its residual is again the whole residual).
     """
     c = split.core
     q = p if split.order is None else p[split.order]
@@ -476,16 +495,12 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
         start = b.copy()
     else:
         start = np.array((y0 if split.order is None else y0[split.order])[:c], dtype=np.float64)
-    colsum = split.tail_colsum
-
-    def target(v: FloatArray) -> float:
-        return limit * (float(v.sum()) + p_tail_sum
-                        + damping * float(np.einsum("i,i", colsum, v)))
-
-    core_op: TransitionOperator = _MatrixOperator(split.core_block)
-    if split.extra is not None:
-        core_op = _SumOperator(split.core_block, sp.csr_array(split.extra[:c, :c]))
-    y_core, matvecs = _solve(core_op, b, start, damping, target) if c else (start, 0)
+    reduction = split.elimination() if c else None
+    if reduction is None:
+        y_core, matvecs = _solve_core(split, b, start, damping, limit, p_tail_sum)
+    else:
+        y_core, matvecs = _solve_reduced(split, reduction, b, start, damping, limit,
+                                         p_tail_sum)
     y_tail = split.tail_block @ y_core
     if split.extra is not None:
         y_tail += split.extra[c:, :c] @ y_core
@@ -497,3 +512,55 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
         out[split.order] = y
         y = out
     return y, matvecs + 1
+
+
+def _solve_core(split: DanglingSplit, b: FloatArray, start: FloatArray, damping: float,
+                limit: float, p_tail_sum: float) -> tuple[FloatArray, int]:
+    """The core system as it is."""
+    c = split.core
+    colsum = split.tail_colsum
+
+    def target(v: FloatArray) -> float:
+        return limit * (float(v.sum()) + p_tail_sum
+                        + damping * float(np.einsum("i,i", colsum, v)))
+
+    core_op: TransitionOperator = _MatrixOperator(split.core_block)
+    if split.extra is not None:
+        core_op = _SumOperator(split.core_block, sp.csr_array(split.extra[:c, :c]))
+    return _solve(core_op, b, start, damping, target) if c else (start, 0)
+
+
+def _solve_reduced(split: DanglingSplit, reduction: Elimination, b: FloatArray,
+                   start: FloatArray, damping: float, limit: float, p_tail_sum: float
+                   ) -> tuple[FloatArray, int]:
+    """The core system with its independent set eliminated; ``y_E`` follows exactly, and
+    the stopping test reads ``sum(y)`` of the whole vector off ``y_K``
+    (:func:`_total_of_kept`)."""
+    kept, gone = reduction.kept, reduction.eliminated
+    b_kept, b_gone = b[kept], b[gone]
+    rhs = b_kept + damping * (reduction.to_kept @ b_gone)
+    const, weight = _total_of_kept(split, reduction, b_gone, damping, p_tail_sum)
+
+    def target(v: FloatArray) -> float:
+        return limit * (const + float(np.einsum("i,i", weight, v)))
+
+    y_kept, matvecs = _solve(_MatrixOperator(reduction.reduced(damping)), rhs, start[kept],
+                             damping, target)
+    y_core = np.empty(split.core)
+    y_core[kept] = y_kept
+    y_core[gone] = b_gone + damping * (reduction.from_kept @ y_kept)
+    return y_core, matvecs + 1
+
+
+def _total_of_kept(split: DanglingSplit, reduction: Elimination, b_gone: FloatArray,
+                   damping: float, p_tail_sum: float) -> tuple[float, FloatArray]:
+    """``(const, weight)`` with ``sum(y) = const + weight . y_K`` for the whole vector.
+
+    With ``u = 1 + a tail_colsum`` (what a core node's value adds to ``sum(y)``, itself and
+    through the dangling nodes): ``weight = u_K + a M_EK^T u_E`` and ``const = u_E . b_E +
+    sum(p_D)``.
+    """
+    u = 1.0 + damping * split.tail_colsum
+    gone_u = u[reduction.eliminated]
+    weight = u[reduction.kept] + damping * (reduction.from_kept.T @ gone_u)
+    return float(np.einsum("i,i", gone_u, b_gone)) + p_tail_sum, weight

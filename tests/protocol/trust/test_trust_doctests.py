@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["pagerank", "pathtrust", "advogato", "fairness"]
+MODULES = ["pagerank", "elimination", "pathtrust", "advogato", "fairness"]
 
 
 @pytest.mark.parametrize("name", MODULES)
