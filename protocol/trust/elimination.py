@@ -54,7 +54,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["FILL_CAP", "MIN_FRACTION", "Elimination", "eliminate", "independent_set"]
+__all__ = ["FILL_CAP", "MIN_FRACTION", "Elimination", "Reduction", "eliminate",
+           "independent_set"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -68,12 +69,56 @@ _ROUNDS = 4
 
 
 @dataclass(frozen=True, eq=False)
+class Reduction:
+    """What a solve needs of an :class:`Elimination` at one damping factor.
+
+    ``reduced`` is ``R`` and ``from_kept`` is ``M_EK``; after an update the columns of the
+    nodes whose out-edges changed are zeroed in both, and their new entries are in
+    ``reduced_extra`` and ``from_extra`` (added: ``R' = reduced + reduced_extra``).
+    """
+
+    kept: IntArray
+    eliminated: IntArray
+    to_kept: sp.csr_array
+    from_kept: sp.csr_array
+    reduced: sp.csr_array
+    from_extra: sp.csr_array | None = None
+    reduced_extra: sp.csr_array | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.kept)
+
+    def apply(self, v: FloatArray) -> FloatArray:
+        """``R' v``."""
+        out = np.asarray(self.reduced @ v, dtype=np.float64)
+        if self.reduced_extra is not None:
+            out += self.reduced_extra @ v
+        return out
+
+    def from_kept_apply(self, v: FloatArray) -> FloatArray:
+        """``M_EK' v``."""
+        out = np.asarray(self.from_kept @ v, dtype=np.float64)
+        if self.from_extra is not None:
+            out += self.from_extra @ v
+        return out
+
+    def from_kept_transpose_apply(self, u: FloatArray) -> FloatArray:
+        """``M_EK'^T u``."""
+        out = np.asarray(self.from_kept.T @ u, dtype=np.float64)
+        if self.from_extra is not None:
+            out += self.from_extra.T @ u
+        return out
+
+
+@dataclass(frozen=True, eq=False)
 class Elimination:
     """The reduced system of one core matrix.
 
     ``kept`` and ``eliminated`` are core positions (sorted); ``within`` is ``M_KK``,
     ``to_kept`` is ``M_KE`` and ``from_kept`` is ``M_EK`` (module docstring);
-    :meth:`reduced` forms ``R`` for a damping factor (once: it is kept).
+    :meth:`reduced` forms ``R`` for a damping factor (once: it is kept), :meth:`at` gives
+    what a solve needs, and :meth:`patched_at` the same after a few columns changed.
     """
 
     kept: IntArray
@@ -95,6 +140,43 @@ class Elimination:
                 got.indptr = got.indptr.astype(np.int32, copy=False)
             self._reduced[damping] = got
         return got
+
+    def at(self, damping: float) -> Reduction:
+        """The reduced system at ``damping``."""
+        return Reduction(kept=self.kept, eliminated=self.eliminated, to_kept=self.to_kept,
+                         from_kept=self.from_kept, reduced=self.reduced(damping))
+
+    def patched_at(self, damping: float, columns: IntArray, extra: sp.csr_array
+                   ) -> Reduction | None:
+        """The reduced system of the core matrix with the columns ``columns`` (core
+        positions: nodes whose out-edges changed) replaced by those of ``extra`` (core
+        square, nonzero in those columns only).
+
+        Exact when no changed node is eliminated: ``M_KE`` keeps its columns (sources in
+        ``E``), ``M_EE`` stays 0, and ``R' = R`` with the columns zeroed ``+ X_K + a M_KE
+        X_E`` (``X`` = ``extra``; rows ``K`` and ``E``). ``None`` otherwise. The cost is
+        one pass over ``R``'s values and a small product.
+        """
+        eliminated_mask = np.zeros(int(extra.shape[0]), dtype=bool)
+        eliminated_mask[self.eliminated] = True
+        if eliminated_mask[columns].any():
+            return None
+        into_kept = np.searchsorted(self.kept, columns).astype(np.int64)
+        drop = np.zeros(len(self.kept), dtype=bool)
+        drop[into_kept] = True
+        r = self.reduced(damping)
+        reduced = sp.csr_array((np.where(drop[r.indices], 0.0, r.data), r.indices, r.indptr),
+                               shape=r.shape)
+        f = self.from_kept
+        from_kept = sp.csr_array((np.where(drop[f.indices], 0.0, f.data), f.indices,
+                                  f.indptr), shape=f.shape)
+        extra = sp.csr_array(extra)
+        x_kept = sp.csr_array(extra[self.kept][:, self.kept])
+        x_gone = sp.csr_array(extra[self.eliminated][:, self.kept])
+        reduced_extra = sp.csr_array(x_kept + damping * (self.to_kept @ x_gone))
+        return Reduction(kept=self.kept, eliminated=self.eliminated, to_kept=self.to_kept,
+                         from_kept=from_kept, reduced=reduced, from_extra=x_gone,
+                         reduced_extra=reduced_extra)
 
 
 def independent_set(m: sp.csr_array, *, cap: int = FILL_CAP, rounds: int = _ROUNDS

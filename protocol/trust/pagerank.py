@@ -57,7 +57,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..errors import LocalProtocolError
-from .elimination import Elimination, eliminate
+from .elimination import Elimination, Reduction, eliminate
 
 __all__ = [
     "DanglingSplit",
@@ -187,25 +187,38 @@ class DanglingSplit:
     extra: sp.csr_array | None = None
     _elimination: list[Elimination | None] = field(default_factory=list, repr=False)
     _solves: list[int] = field(default_factory=lambda: [0], repr=False)
+    _base: tuple[tuple[DanglingSplit, IntArray], ...] = field(default=(), repr=False)
 
     @property
     def n(self) -> int:
         return int(self.matrix.shape[0])
 
     def elimination(self) -> Elimination | None:
-        """The core system with an independent set eliminated (:mod:`.elimination`), for a
-        solve on this split.
+        """The core system with an independent set eliminated (:mod:`.elimination`), if
+        made already (at the second solve on this split)."""
+        return self._elimination[0] if self._elimination else None
 
-        Made at the second solve and kept: making it costs about as much as it saves in one
-        solve, so a split solved once (a one-off query, a patched split made for one query)
-        never pays for it. ``None`` until then, for a patched split, or when not worth it.
+    def reduction(self, damping: float) -> Reduction | None:
+        """The reduced core system for a solve at ``damping``, or ``None`` (solve the core).
+
+        The elimination is made at the second solve on a split and kept: making it costs
+        about as much as it saves in one solve, so a split solved once (a one-off query)
+        never pays for it. A patched split uses its base's elimination, patched, when the
+        base has one and no changed node is eliminated.
         """
-        if self.extra is not None:
-            return None
+        if self._base:
+            base, columns = self._base[0]
+            made = base.elimination()
+            if made is None or self.extra is None:
+                return None
+            core = columns[columns < self.core]
+            return made.patched_at(damping, core, sp.csr_array(self.extra[:self.core,
+                                                                          :self.core]))
         self._solves[0] += 1
         if not self._elimination and self._solves[0] >= 2:
             self._elimination.append(eliminate(self.core_block))
-        return self._elimination[0] if self._elimination else None
+        made = self.elimination()
+        return None if made is None else made.at(damping)
 
     def apply(self, x: FloatArray) -> FloatArray:
         out = np.asarray(self.matrix @ x, dtype=np.float64)
@@ -251,7 +264,8 @@ class DanglingSplit:
             + np.bincount(tail_extra.indices, weights=tail_extra.data, minlength=self.core),
             dtype=np.float64)
         return DanglingSplit(matrix=matrix, order=None, core=self.core, core_block=core_block,
-                             tail_block=tail_block, tail_colsum=tail_colsum, extra=extra)
+                             tail_block=tail_block, tail_colsum=tail_colsum, extra=extra,
+                             _base=((self, np.asarray(columns, dtype=np.int32)),))
 
 
 @dataclass(frozen=True, eq=False)
@@ -495,7 +509,7 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
         start = b.copy()
     else:
         start = np.array((y0 if split.order is None else y0[split.order])[:c], dtype=np.float64)
-    reduction = split.elimination() if c else None
+    reduction = split.reduction(damping) if c else None
     if reduction is None:
         y_core, matvecs = _solve_core(split, b, start, damping, limit, p_tail_sum)
     else:
@@ -530,7 +544,7 @@ def _solve_core(split: DanglingSplit, b: FloatArray, start: FloatArray, damping:
     return _solve(core_op, b, start, damping, target) if c else (start, 0)
 
 
-def _solve_reduced(split: DanglingSplit, reduction: Elimination, b: FloatArray,
+def _solve_reduced(split: DanglingSplit, reduction: Reduction, b: FloatArray,
                    start: FloatArray, damping: float, limit: float, p_tail_sum: float
                    ) -> tuple[FloatArray, int]:
     """The core system with its independent set eliminated; ``y_E`` follows exactly, and
@@ -544,15 +558,14 @@ def _solve_reduced(split: DanglingSplit, reduction: Elimination, b: FloatArray,
     def target(v: FloatArray) -> float:
         return limit * (const + float(np.einsum("i,i", weight, v)))
 
-    y_kept, matvecs = _solve(_MatrixOperator(reduction.reduced(damping)), rhs, start[kept],
-                             damping, target)
+    y_kept, matvecs = _solve(reduction, rhs, start[kept], damping, target)
     y_core = np.empty(split.core)
     y_core[kept] = y_kept
-    y_core[gone] = b_gone + damping * (reduction.from_kept @ y_kept)
+    y_core[gone] = b_gone + damping * reduction.from_kept_apply(y_kept)
     return y_core, matvecs + 1
 
 
-def _total_of_kept(split: DanglingSplit, reduction: Elimination, b_gone: FloatArray,
+def _total_of_kept(split: DanglingSplit, reduction: Reduction, b_gone: FloatArray,
                    damping: float, p_tail_sum: float) -> tuple[float, FloatArray]:
     """``(const, weight)`` with ``sum(y) = const + weight . y_K`` for the whole vector.
 
@@ -562,5 +575,5 @@ def _total_of_kept(split: DanglingSplit, reduction: Elimination, b_gone: FloatAr
     """
     u = 1.0 + damping * split.tail_colsum
     gone_u = u[reduction.eliminated]
-    weight = u[reduction.kept] + damping * (reduction.from_kept.T @ gone_u)
+    weight = u[reduction.kept] + damping * reduction.from_kept_transpose_apply(gone_u)
     return float(np.einsum("i,i", gone_u, b_gone)) + p_tail_sum, weight

@@ -125,3 +125,43 @@ def test_recognitions_marks_and_ratings_in_any_order_match_a_fresh_engine() -> N
     want = {e.node: e.score for e in fresh.rank(evaluator, "seller", "ppr", top=100).entries}
     assert len(got) > 10 and got.keys() == want.keys()
     assert sum(abs(got[k] - want[k]) for k in got) < 1e-11
+
+
+@pytest.mark.parametrize(("changed_is_eliminated", "to_eliminated"),
+                         [(False, False), (False, True), (True, False)])
+def test_a_patched_set_reuses_its_bases_elimination(changed_is_eliminated: bool,
+                                                    to_eliminated: bool) -> None:
+    rng = np.random.default_rng(21)
+    names = [f"n{i}" for i in range(200)]
+    engine = TrustEngine()
+    engine.add_claims([Claim(f"b:{k}", "Rating", names[u], names[v], "default", float(k), 0.9)
+                       for k, (u, v) in enumerate(zip(rng.integers(0, 200, 700),
+                                                      rng.integers(0, 200, 700), strict=True))
+                       if u != v])
+    source = names[int(np.argmax([len(list(engine.graph.view(n, "default").successors(n)))
+                                  for n in names]))]
+    for _ in range(2):  # the second solve on the cached set makes its elimination
+        engine._ppr.clear()
+        engine.rank(source, "default", "ppr", top=3)
+    op = operator_for(engine.graph.view(source, "default"))
+    i = op.index(source)
+    assert i is not None
+    base = op.restricted([i])
+    made = base.split.elimination()
+    assert made is not None
+    pool = made.eliminated if changed_is_eliminated else made.kept
+    pool = pool[base.order[pool] != i]
+    u = op.nodes[int(base.order[int(pool[0])])]
+    targets = made.eliminated if to_eliminated else made.kept
+    v = op.nodes[int(base.order[int(targets[targets != pool[0]][-1])])]
+    engine.add_claims([Claim("new", "Rating", u, v, "default", 1e6, 0.4)])
+    op = operator_for(engine.graph.view(source, "default"))
+    sub = op.restricted([i])
+    assert sub.split.extra is not None  # patched, not searched afresh
+    reduction = sub.split.reduction(0.85)
+    assert (reduction is None) is changed_is_eliminated
+    local = pagerank_sparse(sub.split, {int(sub.local[i]): 1.0})
+    assert local.method == "bicgstab"  # a wrong system would need power steps to pass F
+    got = np.zeros(op.n)
+    got[sub.order] = local.x
+    assert np.abs(got - pagerank_sparse(op, {i: 1.0}).x).sum() < 1e-12
