@@ -78,7 +78,6 @@ class TrustWorker:
         self.max_waiting = max_waiting
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confiance-trust")
         self._waiting = 0
-        self._last: Future[object] | None = None
 
     # --------------------------------------------------------------- changes
     def _submit(self, job: Callable[[], object], what: str) -> None:
@@ -87,9 +86,7 @@ class TrustWorker:
                 log.error("trust engine job failed", exc_info=done.exception(),
                           extra={"job": what})
 
-        future = self._executor.submit(job)
-        future.add_done_callback(report)
-        self._last = future
+        self._executor.submit(job).add_done_callback(report)
 
     def feed(self, stored: StoredAssertion, now: datetime) -> None:
         """Queue a stored assertion for the engine (parsed on the worker)."""
@@ -125,11 +122,6 @@ class TrustWorker:
             return await loop.run_in_executor(self._executor, job, self.engine)
         finally:
             self._waiting -= 1
-
-    @property
-    def waiting(self) -> int:
-        """How many queries are waiting for (or running on) the worker."""
-        return self._waiting
 
     def close(self) -> None:
         """Stop the worker: queued changes are dropped, a running job finishes."""
