@@ -209,26 +209,26 @@ class NotRevocable(Conflict):
     title = "Revocations and acceptances are final"
 
 
-class RateLimited(RemoteProtocolError):
-    status = 429
-    slug = "rate-limited"
-    title = "Too many requests"
+class _RetryAfter(ConfianceError):
+    """A refusal that says when to try again (the ``Retry-After`` header, whole seconds)."""
 
     def __init__(self, message: str, *, retry_after: float, **detail: object) -> None:
         super().__init__(message, **detail)
         self.retry_after = max(1, int(retry_after + 0.999))
 
 
-class ServiceUnavailable(ConfianceError):
+class RateLimited(_RetryAfter, RemoteProtocolError):
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests"
+
+
+class ServiceUnavailable(_RetryAfter):
     """Refused for now by the node's own state, not the request: try again later."""
 
     status = 503
     slug = "service-unavailable"
     title = "Service unavailable, try again later"
-
-    def __init__(self, message: str, *, retry_after: float, **detail: object) -> None:
-        super().__init__(message, **detail)
-        self.retry_after = max(1, int(retry_after + 0.999))
 
 
 class TrustEngineBusy(ServiceUnavailable):

@@ -26,15 +26,8 @@ def _graph(edges: dict[str, list[tuple[str, float]]]):  # type: ignore[no-untype
 def _sparse(edges: dict[str, list[tuple[str, float]]], seed: str) -> dict[str, float]:
     nodes = sorted({u for u in edges} | {v for es in edges.values() for v, _ in es})
     index = {n: i for i, n in enumerate(nodes)}
-    rows, cols, vals = [], [], []
-    for u, es in edges.items():
-        total = sum(w for _, w in es if w > 0)
-        for v, w in es:
-            if w > 0:
-                rows.append(index[v])
-                cols.append(index[u])
-                vals.append(w / total)
-    pt = sp.csr_array((vals, (rows, cols)), shape=(len(nodes), len(nodes)))
+    pt = _transition_t(len(nodes), [(index[u], index[v], w) for u, es in edges.items()
+                                    for v, w in es])
     res = pagerank_sparse(pt, {index[seed]: 1.0})
     return {n: float(res.x[index[n]]) for n in nodes}
 
@@ -83,15 +76,7 @@ def test_reference_sparse_and_networkx_agree(seed: int) -> None:
     edges = _random_edges(rng, n, 1200)
     seeds = {0: 1.0, 5: 2.0} if seed == 3 else {0: 1.0}
     ref = pagerank_reference(lambda u: edges.get(u, []), seeds)
-    rows, cols, vals = [], [], []
-    for u, es in edges.items():
-        total = sum(w for _, w in es if w > 0)
-        for v, w in es:
-            if w > 0:
-                rows.append(v)
-                cols.append(u)
-                vals.append(w / total)
-    pt = sp.csr_array((vals, (rows, cols)), shape=(n, n))
+    pt = _transition_t(n, [(u, v, w) for u, es in edges.items() for v, w in es])
     fast = pagerank_sparse(pt, seeds)
     ref_vec = np.zeros(n)
     for u, x in ref.items():
@@ -111,15 +96,7 @@ def test_warm_start_reaches_the_same_vector() -> None:
     rng = np.random.default_rng(7)
     n = 200
     edges = _random_edges(rng, n, 900)
-    rows, cols, vals = [], [], []
-    for u, es in edges.items():
-        total = sum(w for _, w in es if w > 0)
-        for v, w in es:
-            if w > 0:
-                rows.append(v)
-                cols.append(u)
-                vals.append(w / total)
-    pt = sp.csr_array((vals, (rows, cols)), shape=(n, n))
+    pt = _transition_t(n, [(u, v, w) for u, es in edges.items() for v, w in es])
     cold = pagerank_sparse(pt, {0: 1.0})
     warm = pagerank_sparse(pt, {0: 1.0}, warm=cold)
     assert np.abs(cold.x - warm.x).sum() < 1e-12
@@ -160,6 +137,8 @@ def test_fast_and_reference_agree_on_bitcoin_otc(shared: Path) -> None:
 
 
 def _transition_t(n: int, edges: list[tuple[int, int, float]]) -> sp.csr_array:
+    """P^T of ``(source, target, weight)`` edges; weights <= 0 are left out."""
+    edges = [(u, v, w) for u, v, w in edges if w > 0]
     sums = np.zeros(n)
     for u, _, w in edges:
         sums[u] += w
