@@ -486,13 +486,18 @@ class PeerKeys:
         if not link.url.startswith("https://") and not _is_loopback(host):
             raise RemoteKeysRefused(f"{link.url} is not https: did:web keys are fetched over "
                                     "https only (plain http for loopback peers only)")
+        node = self.gossip.node
+        # The documents are at least as fresh as the moment we ask for them, no fresher: a
+        # rotation may land while they travel, so a proof made after this moment must make
+        # us ask again (``needs_refresh``), even one made before the answer arrived.
+        asked = node.now()
         did_doc = await self._get_json(link.url + "/.well-known/did.json")
         descriptor = await self._get_json(link.url + "/.well-known/confiance")
-        node = self.gossip.node
         limits = replace(node.limits, max_bytes=self.settings.max_key_document_bytes)
-        return key_set_from_documents(did_doc, descriptor, did=did, source=link.url,
+        keys = key_set_from_documents(did_doc, descriptor, did=did, source=link.url,
                                       now=node.now(), loader=node.loader, limits=limits,
                                       previous=previous)
+        return replace(keys, fetched_at=asked)
 
     async def _get_json(self, url: str) -> Any:
         """GET one JSON document: no redirects (the DID is bound to this URL), bounded in

@@ -130,7 +130,10 @@ async def test_node_issued_marks_federate_across_a_key_rotation(
     assert "validUntil" not in keys[a.node.did + "#key-2"]
 
     # signed with the retired key after its retirement: refused (D refreshes on demand:
-    # the proof is newer than the keys it holds)
+    # the proof is newer than the keys it holds). D may have fetched A's keys a moment ago
+    # (gossip sessions refresh them), and fetches at most once per key_refresh_min: wait
+    # that out so that the on-demand refresh is allowed, whatever the timing of gossip.
+    await asyncio.sleep(SETTINGS.key_refresh_min * 1.5)
     late = sign(to_credential(mark_by(a.node.did, "did:key:zLate")),
                 NodeKey(stolen, a.node.did + "#key-1"), created=now(), loader=a.node.loader)
     for node in (b, d):
