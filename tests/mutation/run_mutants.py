@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import copy
 import importlib.abc
 import importlib.util
@@ -243,12 +244,14 @@ def _replacements(node: ast.AST, parent: ast.AST | None) -> Iterator[tuple[str, 
             yield "swap any/all", new
 
 
+_CONTEXTS = (ast.expr, ast.keyword, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)
 _SKIPPED_FIELDS = {"annotation", "returns", "decorator_list", "type_comment"}
 
 
 def _walk(node: ast.AST, path: Path_, scope: list[str], in_function: bool,
-          parent: ast.AST | None) -> Iterator[tuple[ast.AST, ast.AST | None, Path_, str, bool]]:
-    yield node, parent, path, ".".join(scope), in_function
+          parents: tuple[ast.AST, ...]
+          ) -> Iterator[tuple[ast.AST, tuple[ast.AST, ...], Path_, str, bool]]:
+    yield node, parents, path, ".".join(scope), in_function
     if isinstance(node, ast.Assert | ast.JoinedStr):
         return  # asserts are for the type checker; f-strings are messages
     if isinstance(node, ast.If) and isinstance(node.test, ast.Name) \
@@ -276,9 +279,10 @@ def _walk(node: ast.AST, path: Path_, scope: list[str], in_function: bool,
             for index, item in enumerate(value):
                 if isinstance(item, ast.AST):
                     yield from _walk(item, (*path, (name, index)), inner, child_function,
-                                     node)
+                                     (*parents, node))
         elif isinstance(value, ast.AST):
-            yield from _walk(value, (*path, (name, None)), inner, child_function, node)
+            yield from _walk(value, (*path, (name, None)), inner, child_function,
+                             (*parents, node))
 
 
 def generate(name: str) -> tuple[str, list[Mutant]]:
@@ -286,12 +290,20 @@ def generate(name: str) -> tuple[str, list[Mutant]]:
     source = (ROOT / MODULES[name][1]).read_text()
     tree = ast.parse(source)
     found: list[Mutant] = []
-    for node, parent, path, scope, in_function in _walk(tree, (), [], False, None):
+    for node, parents, path, scope, in_function in _walk(tree, (), [], False, ()):
         if not hasattr(node, "lineno"):
             continue
+        parent = parents[-1] if parents else None
+        # a constant alone says little: show it in the expression that holds it
+        up = 0
+        if isinstance(node, ast.Constant) and isinstance(parent, _CONTEXTS):
+            up = 2 if isinstance(parent, ast.keyword) and len(parents) > 1 else 1
+        context = parents[-up] if up else node
         for operator, replacement in _replacements(node, parent):
-            original = ast.unparse(node).split("\n")[0][:120]
-            mutated = ast.unparse(replacement).split("\n")[0][:120]
+            shown = _substitute(context, path[len(path) - up:], replacement) if up \
+                else replacement
+            original = ast.unparse(context).split("\n")[0][:160]
+            mutated = ast.unparse(shown).split("\n")[0][:160]
             found.append(Mutant(name, 0, node.lineno, node.end_lineno or node.lineno, scope,
                                 operator, original, mutated, path, replacement,
                                 in_function))
@@ -306,6 +318,20 @@ def generate(name: str) -> tuple[str, list[Mutant]]:
                                mutant.operator, mutant.original, mutant.mutated + suffix,
                                mutant.path, mutant.replacement, mutant.in_function))
     return source, numbered
+
+
+def _substitute(root: ast.AST, path: Path_, replacement: ast.AST) -> ast.AST:
+    """A copy of ``root`` with the node at ``path`` (relative to it) replaced."""
+    root = copy.deepcopy(root)
+    holder: Any = root
+    for name, index in path[:-1]:
+        holder = getattr(holder, name) if index is None else getattr(holder, name)[index]
+    name, index = path[-1]
+    if index is None:
+        setattr(holder, name, copy.deepcopy(replacement))
+    else:
+        getattr(holder, name)[index] = copy.deepcopy(replacement)
+    return root
 
 
 def mutated_code(source: str, mutant: Mutant, filename: str) -> Any:
@@ -368,7 +394,7 @@ def _fork(work: Any) -> tuple[int, int]:
             result = work()
             os.write(write, json.dumps(result).encode())
             code = 0
-        except BaseException:  # noqa: BLE001 - anything: the parent reads the status
+        except BaseException:
             import traceback
 
             Path(tempfile.gettempdir(), f"mutant-error-{os.getpid()}.txt").write_text(
@@ -466,10 +492,8 @@ def _await_child(pid: int, fd: int, timeout: float) -> tuple[str, Any]:
                 continue
             os.close(fd)
             _, status = os.waitpid(pid, 0)
-            try:  # the child's process group: anything it left behind goes too
+            with contextlib.suppress(ProcessLookupError):  # anything the child left behind
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             if status != 0 or not chunks:
                 return "error", None
             return "ok", json.loads(b"".join(chunks))
@@ -581,10 +605,8 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     if not args.list:
         for module in WARM:
-            try:
+            with contextlib.suppress(ImportError):
                 __import__(module)
-            except ImportError:
-                pass
     started = time.monotonic()
     table: list[tuple[str, dict[str, int]]] = []
     everything: list[Outcome] = []

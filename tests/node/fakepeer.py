@@ -31,8 +31,8 @@ from confiance.protocol.contexts import default_loader
 from confiance.protocol.gossip import (
     Filters,
     Message,
-    Reconciliation,
     Reconcile,
+    Reconciliation,
     SortedIdIndex,
     Want,
     encode_message,
