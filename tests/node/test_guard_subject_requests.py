@@ -78,6 +78,8 @@ REFUSED: dict[str, Callable[[], str]] = {
     "unknown_member": lambda: header(_export(edit={"name": "extra"})),
     "wrong_type": lambda: header(_export(edit={"type": ["VerifiablePresentation"]})),
     "signed_by_another_key": lambda: header(_export(key=Party(99).key, holder=BOB.did)),
+    # the subject's own key, but the request names someone else as its holder
+    "holder_not_the_subject": lambda: header(_export(holder=Party(1).did)),
     "one_proof_of_a_set_forged": _forged_second_proof,
     "signature_does_not_verify": _tampered,
     "no_expires": lambda: header(_export(expires=False)),
