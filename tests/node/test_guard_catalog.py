@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from fakepeer import FakePeer, node_and_peer, quoted
+from fakepeer import REQUEST_LOADER, FakePeer, node_and_peer, quoted
 from gossipnet import LiveNode
 from nodehelpers import Party, now
 
@@ -36,7 +36,8 @@ async def _erase(http: aiohttp.ClientSession, node: LiveNode, party: Party, dige
     path = f"/subjects/{party.did}/erasure"
     body = json.dumps({"ids": [assertion_id(doc)]}).encode()
     authorization = make_subject_request(party.key, audience=node.node.did, method="POST",
-                                         path=path, body=body, created=now())
+                                         path=path, body=body, created=now(),
+                                         loader=REQUEST_LOADER)
     async with http.post(f"{node.url}/subjects/{quoted(party.did)}/erasure", data=body,
                          headers={"Content-Type": "application/json",
                                   "Authorization": authorization}) as resp:

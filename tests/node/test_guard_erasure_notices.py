@@ -305,3 +305,16 @@ async def test_everything_with_zero_to_max_erased_ids_is_applied(
     before, after, first, second = await _push_one(http, tmp_path, lambda _: everything)
     assert after == before
     assert (first, second) == (410, 410)
+
+
+async def test_junk_beside_the_named_ids_is_ignored(tmp_path: Path,
+                                                   http: aiohttp.ClientSession) -> None:
+    """A body that names, beside the erased id, things that are no ids (a number, a word,
+    an overlong string) still names that id: the notice is applied."""
+    def junk(victim: Party, node: LiveNode, aid: str, _: str) -> Notice:
+        body = json.dumps({"ids": [5, "not-an-id", "x" * 100, aid]}).encode()
+        return make_notice(_request(victim, node, body), body, [aid])
+
+    before, after, first, second = await _push_one(http, tmp_path, lambda _: junk)
+    assert after == before
+    assert (first, second) == (410, 200)
