@@ -7,5 +7,33 @@ code changes. Each reason says why the change cannot be observed.
 
 from __future__ import annotations
 
+_ID_LENGTH = ("a pre-filter before parsing: a valid id is 57 characters (ni:///sha-256; and 43 "
+              "base64url characters) or 43 (bare), so moving the bound around 58 only changes "
+              "which invalid strings are parsed (and refused) rather than skipped")
+
 EQUIVALENT: dict[str, dict[str, str]] = {
+    "accountability": {
+        "Penalty.apply: standing > 0 -> standing >= 0":
+            "at a standing of exactly 0 both give 0 (0 * (1 - penalty) == 0)",
+    },
+    "subjectauth": {
+        "authenticate: created < now - max_age -> created <= now - max_age":
+            "unreachable: expires - created <= max_age is required too, so a request created "
+            "at or before now - max_age has expired, and verify() refused it already",
+        "_decode: raise InvalidSubjectRequest('the signed request must be a JSON object') -> pass":
+            "unreachable: parse_json refuses any document that is not an object",
+        "authenticate: return subject -> return None":
+            "the routes take the subject from the path; none uses the return value",
+    },
+    "erasures": {
+        "ErasureNotice: everything: bool = False -> everything: bool = True":
+            "the one construction (verify_notice) always passes everything=",
+        "verify_notice: raise SchemaError('Erasure.body must be an object', pointer='/body') "
+        "-> pass": "unreachable: parse_json refuses any document that is not an object",
+        "_normalised: len(item) <= 58 -> len(item) < 58": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) <= 58 + 1": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) != 58": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) <= 59": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) <= 57": _ID_LENGTH,
+    },
 }
