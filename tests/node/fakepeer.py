@@ -10,7 +10,6 @@ API: ``GET /admin/peers`` (counters, the peer's score), ``GET /assertions/{id}``
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -26,7 +25,7 @@ from nodehelpers import now
 
 from confiance.node.keyring import NodeKey
 from confiance.node.nodecontext import NODE_CONTEXT, NODE_CONTEXT_URL
-from confiance.node.subjectauth import SCHEME
+from confiance.node.subjectauth import SCHEME, body_digest
 from confiance.protocol.contexts import default_loader
 from confiance.protocol.gossip import (
     Filters,
@@ -149,17 +148,13 @@ def subject_request(key: KeyPair, *, audience: str, method: str, path: str,
         "requestAudience": audience,
     }
     if body:
-        request["bodyDigest"] = digest(body)
+        request["bodyDigest"] = body_digest(body)
     request.update(edit or {})
     for name in drop:
         request.pop(name, None)
     return sign(request, key, created=created, loader=REQUEST_LOADER,
                 proof_purpose="authentication",
                 expires=created + timedelta(seconds=ttl) if expires else None)
-
-
-def digest(body: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).rstrip(b"=").decode()
 
 
 def header(request: dict[str, Any], *, padding: int = 0) -> str:
