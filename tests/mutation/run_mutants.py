@@ -42,6 +42,7 @@ import contextlib
 import copy
 import importlib.abc
 import importlib.util
+import inspect
 import json
 import os
 import select
@@ -465,6 +466,93 @@ def _run_mutant(name: str, source: str, mutant: Mutant, tests: list[str]) -> int
     return int(pytest.main([*PYTEST_ARGS, "-x", f"--basetemp={_basetemp()}", *tests]))
 
 
+def _function_of(module: Any, scope: str) -> Any:
+    """The module- or class-level function that holds ``scope`` (its code holds the code of
+    any function nested in it), or None."""
+    holder: Any = module
+    for part in scope.split("."):
+        if not part:
+            return None
+        holder = inspect.getattr_static(holder, part, None)
+        for wrapper in ("__func__", "fget"):  # staticmethod, classmethod, property
+            holder = getattr(holder, wrapper, holder)
+        if inspect.isfunction(holder):
+            return holder
+        if not inspect.isclass(holder):
+            return None
+    return None
+
+
+def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> int:
+    """In a child of a collected pytest session: swap the code of the one function the
+    mutant changes (every reference to that function sees it), run ``items`` (``-x``).
+    Returns 1 if a test failed, 0 if all passed, 5 if the code cannot be swapped."""
+    from _pytest.runner import runtestprotocol
+
+    fullname, relpath, _ = MODULES[name]
+    module = sys.modules[fullname]
+    original = _function_of(module, mutant.function)
+    namespace: dict[str, Any] = {"__name__": fullname, "__file__": str(ROOT / relpath),
+                                 "__package__": fullname.rpartition(".")[0]}
+    exec(mutated_code(source, mutant, str(ROOT / relpath)), namespace)
+    replacement = _function_of(_Namespace(namespace), mutant.function)
+    if original is None or replacement is None or \
+            original.__code__.co_freevars != replacement.__code__.co_freevars:
+        return 5
+    original.__code__ = replacement.__code__
+    for index, item in enumerate(items):
+        following = items[index + 1] if index + 1 < len(items) else None
+        if any(report.failed for report in runtestprotocol(item, nextitem=following,
+                                                           log=False)):
+            return 1
+    return 0
+
+
+class _Namespace:
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+class _HotSession:
+    """A pytest plugin: collect once, then fork a child per mutant (:func:`_hot_run`)."""
+
+    def __init__(self, name: str, source: str, work: list[tuple[Mutant, list[str]]],
+                 durations: dict[str, float], args: argparse.Namespace) -> None:
+        self.name, self.source, self.work = name, source, work
+        self.durations, self.args = durations, args
+        self.results: list[tuple[int, str, float]] = []
+
+    def pytest_runtestloop(self, session: Any) -> bool:
+        by_id = {item.nodeid: item for item in session.items}
+        pending = [(m, [by_id[t] for t in chosen if t in by_id]) for m, chosen in self.work]
+        running: dict[int, tuple[Mutant, int, float, int, float]] = {}
+        while pending or running:
+            while pending and len(running) < self.args.jobs:
+                mutant, items = pending.pop(0)
+                budget = self.args.timeout / 4 + 3.0 * sum(
+                    self.durations.get(i.nodeid, 0.0) for i in items)
+                pid, fd = _fork(lambda m=mutant, i=items: _hot_run(self.name, self.source, m, i))
+                running[pid] = (mutant, fd, time.monotonic(), len(items), budget)
+            done, state, code = _next_done(running)
+            mutant, _, begun, _, _ = running.pop(done)
+            status = ("timeout" if state == "timeout" else "cold" if code == 5
+                      else "survived" if state == "ok" and code == 0 else "killed")
+            self.results.append((mutant.number, status, time.monotonic() - begun))
+        return True
+
+
+def _hot_pass(name: str, source: str, work: list[tuple[Mutant, list[str]]],
+              durations: dict[str, float], args: argparse.Namespace) -> Any:
+    """In a child: one pytest session over the chosen tests, mutants run as its children."""
+    import pytest
+
+    plugin = _HotSession(name, source, work, durations, args)
+    tests = sorted({t for _, chosen in work for t in chosen})
+    _quiet()
+    pytest.main([*PYTEST_ARGS, f"--basetemp={_basetemp()}", *tests], plugins=[plugin])
+    return plugin.results
+
+
 @dataclass
 class Outcome:
     mutant: Mutant
@@ -535,6 +623,26 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
             outcomes.append(_judge(Outcome(mutant, "not covered")))
         else:
             pending.append((mutant, chosen))
+    if not args.cold:  # in-function mutants: one collected session, code swapped per mutant
+        hot = [(m, c) for m, c in pending if m.in_function]
+        pending = [(m, c) for m, c in pending if not m.in_function]
+        counts = {m.number: (m, len(c)) for m, c in hot}
+        budget = sum(args.timeout + 3.0 * sum(durations[t] for t in c) for _, c in hot)
+        pid, fd = _fork(lambda: _hot_pass(name, source, hot, durations, args))
+        state, results = _await_child(pid, fd, budget + args.coverage_timeout)
+        if state != "ok":
+            raise SystemExit(f"{name}: the mutant session failed ({state})")
+        for number, status, seconds in results:
+            mutant, count = counts.pop(number)
+            if status == "cold":  # its code could not be swapped: run it the slow way
+                pending.append((mutant, next(c for m, c in hot if m.number == number)))
+                continue
+            outcome = _judge(Outcome(mutant, status, seconds, count))
+            outcomes.append(outcome)
+            if args.verbose or outcome.status in ("survived", "not covered"):
+                _print_outcome(outcome)
+        for mutant, _count in counts.values():  # not collected again: run them slowly
+            pending.append((mutant, next(c for m, c in hot if m.number == mutant.number)))
     running: dict[int, tuple[Mutant, int, float, int, float]] = {}
     while pending or running:
         while pending and len(running) < args.jobs:
@@ -595,6 +703,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per mutant on top of 3x its tests' time (default 60)")
     parser.add_argument("--coverage-timeout", type=float, default=1800.0)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--cold", action="store_true",
+                        help="run every mutant in a fresh pytest process with the mutated module "
+                             "imported from scratch (slower; the default does that only for "
+                             "mutants of code run at import time)")
     parser.add_argument("--verbose", action="store_true", help="print every outcome")
     parser.add_argument("--show-equivalent", action="store_true",
                         help="print the equivalent mutants with their reasons")
