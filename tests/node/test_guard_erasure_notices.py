@@ -318,3 +318,16 @@ async def test_junk_beside_the_named_ids_is_ignored(tmp_path: Path,
     before, after, first, second = await _push_one(http, tmp_path, lambda _: junk)
     assert after == before
     assert (first, second) == (410, 200)
+
+
+async def test_a_request_whose_proof_is_a_set_of_one_is_applied(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    def listed(victim: Party, node: LiveNode, aid: str, _: str) -> Notice:
+        body = _ids_body(aid)
+        request = _request(victim, node, body)
+        request["proof"] = [request["proof"]]
+        return make_notice(request, body, [aid])
+
+    before, after, first, second = await _push_one(http, tmp_path, lambda _: listed)
+    assert after == before
+    assert (first, second) == (410, 200)

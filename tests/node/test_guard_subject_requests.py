@@ -105,7 +105,14 @@ def _sized(length: int) -> str:
     return _raw(raw + b" " * (length // 4 * 3 - len(raw)))
 
 
+def _proof_in_a_list() -> str:
+    signed = _export()
+    signed["proof"] = [signed["proof"]]  # a proof set of one
+    return header(signed)
+
+
 ACCEPTED: dict[str, Callable[[], str]] = {
+    "proof_set_of_one": _proof_in_a_list,
     "nonce_8_characters": lambda: header(_export(nonce="urn:abcd")),
     "nonce_128_characters": lambda: header(_export(nonce="urn:" + "x" * 124)),
     "valid_for_exactly_the_max_age": lambda: header(_export(ttl=MAX_AGE)),
