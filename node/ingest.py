@@ -5,7 +5,8 @@ go through :class:`Ingestor`, so the rules hold whatever the door:
 
 1. the content id is computed first: an id already held is answered at once (idempotent,
    no verification: the id is the hash of the whole signed document, so the bytes are those
-   verified before), a tombstoned id is refused (``erased``);
+   verified before), an id its own issuer erased is refused (``erased``); an id tombstoned
+   by another DID's notice goes on to verification, and the store lets it through;
 2. otherwise the document is verified in full by the protocol (limits, schema, proofs,
    issuer binding, validity window) with this node's key resolver (did:key, its own
    did:web keys by validity period, and the cached keys of its recognised peers' did:web
@@ -212,8 +213,12 @@ class Ingestor:
             existing = await self.store.get(content_id)
             if existing is not None:
                 return PutResult(created=False, stored=existing)
-            raise Erased(f"{content_id} was erased at its issuer's request and is not taken "
-                         "back", id=content_id)
+            stone = await self.store.tombstone(content_id)
+            if stone is None or stone.issuer == document.get("issuer"):
+                raise Erased(f"{content_id} was erased at its issuer's request and is not "
+                             "taken back", id=content_id)
+            # tombstoned by someone else's notice before it was seen here: verified, it
+            # gives way (the store decides, see erasures.py): nobody pre-empts an issuer
         if self.key_prefetch is not None:
             await self.key_prefetch(document)
         if self.executor is None:

@@ -1,0 +1,104 @@
+"""Ingest guards seen from outside (issue 14): the problem names the unknown kind it
+refused; an erasure notice taken from a peer reaches every part of the node that uses
+assertions (the trust engine too), once, however often it is sent, and quietly."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient
+from fakepeer import node_and_peer, subject_request
+from gossipnet import wait_until
+from nodehelpers import Party
+
+from confiance.node.erasures import make_notice
+from confiance.protocol.gossip import Push
+from confiance.protocol.ids import assertion_id
+
+Client = TestClient[Any, Any]
+
+
+@pytest.mark.parametrize(("types", "named"), [
+    (["VerifiableCredential", "TrustAssertion", "Gossip"], "Gossip"),
+    (["VerifiableCredential", "G" * 80], "G" * 60),
+])
+async def test_the_problem_names_the_unknown_kind(client: Client, alice: Party,
+                                                  types: list[str], named: str) -> None:
+    doc = alice.rating("did:key:zX")
+    doc["type"] = types
+    response = await client.post("/assertions", json=doc)
+    body = await response.json(content_type=None)
+    assert response.status == 422 and body["type"].endswith("/unknown-kind")
+    assert body["kind"] == named
+
+
+async def _trust(http: aiohttp.ClientSession, url: str, source: str, target: str
+                 ) -> float | None:
+    async with http.get(f"{url}/trust?" + urlencode({"from": source, "to": target})) as resp:
+        assert resp.status == 200, await resp.text()
+        value: float | None = (await resp.json())["value"]
+        return value
+
+
+async def test_a_notice_reaches_the_trust_engine_once_and_quietly(
+        tmp_path: Path, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture) -> None:
+    alice, bob, carol = Party(61), Party(62), Party(63)
+    async with node_and_peer(tmp_path, http) as (node, peer):
+        first, second = alice.rating(bob.did, 5), bob.rating(carol.did, 4)
+        for doc in (first, second):
+            async with http.post(node.url + "/assertions", json=doc) as resp:
+                assert resp.status == 201
+        assert await _trust(http, node.url, alice.did, carol.did) == 0.75
+        body = json.dumps({"ids": [assertion_id(first)]}).encode()
+        request = subject_request(alice.key, audience=node.node.did, method="POST",
+                                  path=f"/subjects/{alice.did}/erasure", body=body)
+        notice = make_notice(request, body, [assertion_id(first)])
+        before = (await peer.stats())["stats"]
+        with caplog.at_level(logging.INFO, logger="confiance"):
+            await peer.send(Push(assertions=(notice,)))
+            await peer.send(Push(assertions=(notice,)))  # again: nothing new
+        after = (await peer.stats())["stats"]
+        assert after["first_deliveries"] == before["first_deliveries"] + 1
+        assert after["duplicates"] == before["duplicates"] + 1
+        assert after["invalid"] == before["invalid"]
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+        await wait_until(lambda: _gone(http, node.url, alice.did, carol.did), 10.0,
+                         "the trust engine to drop the erased rating")
+
+
+async def _gone(http: aiohttp.ClientSession, url: str, source: str, target: str) -> bool:
+    return await _trust(http, url, source, target) is None
+
+
+async def test_nobody_can_pre_empt_another_issuers_assertion_by_notice(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Mallory saw Alice's assertion elsewhere and, before it reaches this node, sends a
+    notice of her own (validly signed by her) naming its id. The id is tombstoned for
+    Mallory only: when Alice's assertion arrives it is taken, not refused as erased."""
+    alice, mallory = Party(64), Party(65)
+    async with node_and_peer(tmp_path, http) as (node, peer):
+        doc = alice.rating("did:key:zVictim", 5)
+        aid = assertion_id(doc)
+        body = json.dumps({"ids": [aid]}).encode()
+        request = subject_request(mallory.key, audience=node.node.did, method="POST",
+                                  path=f"/subjects/{mallory.did}/erasure", body=body)
+        before = (await peer.stats())["stats"]
+        await peer.send(Push(assertions=(make_notice(request, body, [aid]),)))
+        assert (await peer.stats())["stats"]["first_deliveries"] == \
+            before["first_deliveries"] + 1  # a valid notice: it names an id not held here
+        async with http.post(node.url + "/assertions", json=doc) as resp:
+            assert resp.status == 201, await resp.text()
+        async with http.get(f"{node.url}/assertions/{quote(aid, safe='')}") as resp:
+            assert resp.status == 200
+        # and Alice's own erasure still holds against a resubmission
+        own = subject_request(alice.key, audience=node.node.did, method="POST",
+                              path=f"/subjects/{alice.did}/erasure", body=body)
+        await peer.send(Push(assertions=(make_notice(own, body, [aid]),)))
+        async with http.post(node.url + "/assertions", json=doc) as resp:
+            assert resp.status == 410
