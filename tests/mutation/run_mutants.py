@@ -589,6 +589,8 @@ def _await_child(pid: int, fd: int, timeout: float) -> tuple[str, Any]:
 
 def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
     source, mutants = generate(name)
+    if args.match:
+        mutants = [m for m in mutants if any(text in m.key for text in args.match)]
     if args.limit:
         mutants = mutants[:args.limit]
     if args.list:
@@ -698,6 +700,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", choices=sorted(MODULES),
                         help="only this module (repeatable); default: all")
     parser.add_argument("--limit", type=int, default=0, help="the first N mutants per module")
+    parser.add_argument("--match", action="append", metavar="TEXT",
+                        help="only mutants whose key contains TEXT (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds per mutant on top of 3x its tests' time (default 60)")
