@@ -15,7 +15,23 @@ _TUNING = ("a tuning default: reconciliation is exact for any value the config a
            "(tests run several); what it changes is bytes and round trips, which "
            "tests/benchmarks/bench_reconcile.py measures")
 
+_KEY_PERIOD = ("defence in depth: verify() already refuses a proof by one of the node's keys "
+               "created outside the key's period (the key resolver's validity check, "
+               "unresolvable-key), and a proof without created, before this check runs")
+_STORE_DECIDES = ("a shortcut before verification: the store's put() refuses an id its own "
+                  "issuer erased with the same erased problem (and lets one tombstoned by "
+                  "another DID through), so skipping the shortcut changes only the work done")
+
 EQUIVALENT: dict[str, dict[str, str]] = {
+    "ingest": {
+        "Ingestor._verify: proof.get('verificationMethod') -> "
+        "proof.get('verificationMethod#')": _KEY_PERIOD,
+        "Ingestor._verify: self.keyring.check_created(method, parse_datetime(created, "
+        "'proof.created') if isinstance(created, str) else None) -> pass": _KEY_PERIOD,
+        "Ingestor.submit: raise Erased(f\"{content_id} was erased at its issuer's request and "
+        "is not taken back\", id=content_id) -> pass": _STORE_DECIDES,
+        "Ingestor.submit: document.get('issuer') -> document.get('issuer#')": _STORE_DECIDES,
+    },
     "reconcile": {
         "ReconcileConfig: buckets: int = 8 -> buckets: int = 9": _TUNING,
         "ReconcileConfig: buckets: int = 8 -> buckets: int = 7": _TUNING,
