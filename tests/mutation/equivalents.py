@@ -33,6 +33,16 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "Ingestor.submit: document.get('issuer') -> document.get('issuer#')": _STORE_DECIDES,
     },
     "reconcile": {
+        "SortedIdIndex.fingerprint: accumulate((int.from_bytes(x, 'little') for x in "
+        "self._ids), initial=0) -> accumulate((int.from_bytes(x, 'little') for x in "
+        "self._ids), initial=1)":
+            "every fingerprint is a difference of two prefix sums: the initial value cancels",
+        "ReconcileConfig: 256 * 1024 -> 257 * 1024": _TUNING,
+        "ReconcileConfig: 256 * 1024 -> 255 * 1024": _TUNING,
+        "ReconcileConfig: 256 * 1024 -> 256 * 1025": _TUNING,
+        "ReconcileConfig: 256 * 1024 -> 256 * 1023": _TUNING,
+        "ReconcileConfig: max_rounds: int = 1000 -> max_rounds: int = 1001": _TUNING,
+        "ReconcileConfig: max_rounds: int = 1000 -> max_rounds: int = 999": _TUNING,
         "ReconcileConfig: buckets: int = 8 -> buckets: int = 9": _TUNING,
         "ReconcileConfig: buckets: int = 8 -> buckets: int = 7": _TUNING,
         "ReconcileConfig: id_list_threshold: int = 8 -> id_list_threshold: int = 9": _TUNING,
