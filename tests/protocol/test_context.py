@@ -56,6 +56,8 @@ EXPECTED_TERMS = {
     "Acceptance", "trustContext", "score", "scale", "minimum", "maximum", "labels", "value",
     "label", "comment", "mark", "version", "status", "statusValue", "audience", "consent",
     "conversionRule", "sourceContext", "reason", "decision",
+    # mark definitions (protocol.md §A.7): the type, the badge label, the language maps
+    "MarkDefinition", "shortName", "terms", "says", "doesNotSay", "earnedBy", "lostBy", "lasts",
 }
 
 
