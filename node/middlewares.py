@@ -30,6 +30,7 @@ from .ratelimit import RateLimiter, client_key
 
 __all__ = [
     "PROBLEM_JSON",
+    "add_security_headers",
     "client_address",
     "error_middleware",
     "make_rate_limit_middleware",
@@ -113,6 +114,27 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         request_id = secrets.token_hex(8)
         log.exception("internal error %s on %s %s", request_id, request.method, request.path)
         return _internal(request, request_id)
+
+
+#: Any response that sets none of its own: nothing may load, nothing may frame it.
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: An SVG opened directly runs as a document: no script, no loads, a sandbox.
+SVG_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Headers every response carries (``on_response_prepare``, so errors get them too).
+
+    ``nosniff`` (a browser never takes JSON or SVG for a script or a style), no referrer
+    (a credential's URL never leaks to a third party), and a Content-Security-Policy: the
+    HTML pages set their own (``node/routes/pages.py``), everything else forbids all.
+    """
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if "Content-Security-Policy" not in headers:
+        svg = response.content_type == "image/svg+xml"
+        headers["Content-Security-Policy"] = SVG_CSP if svg else DEFAULT_CSP
 
 
 def client_address(request: web.Request, trust_forwarded_for: bool) -> str:
