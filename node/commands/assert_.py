@@ -58,8 +58,26 @@ def _rating(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
 
 
 def _mark(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
-    return TrustMark(**common, subject=a.subject, mark=a.mark, status=a.value,
-                     value=a.status_value, mark_version=a.mark_version,
+    mark, version = a.mark, a.mark_version
+    if a.definition:  # link the mark to its signed definition (confiance marks create)
+        from confiance.protocol.marks import definition_from_document
+
+        definition = definition_from_document(read_json_document(a.definition))
+        if mark is not None and mark != definition.mark:
+            raise SchemaError(f"--mark {mark} is not the mark {definition.mark} that "
+                              f"{a.definition} defines")
+        mark, version = definition.mark, definition.version
+        if common["context"] is None:
+            common["context"] = definition.context
+        elif common["context"] != definition.context:
+            raise SchemaError(f"the mark is defined for the context {definition.context!r}, "
+                              f"not {common['context']!r}")
+        if common["name"] is None:
+            common["name"] = definition.name
+    if mark is None:
+        raise SchemaError("give the mark: --mark TERMS_IRI or --definition DEF.json")
+    return TrustMark(**common, subject=a.subject, mark=mark, status=a.value,
+                     value=a.status_value, mark_version=version,
                      evidence=tuple(a.evidence or ()))
 
 
@@ -117,10 +135,13 @@ def register(sub: Any) -> None:
     p.add_argument("--text", help="a comment")
 
     p = kind("mark", "a trust mark (badge): a status the subject holds at the issuer", _mark,
-             context="required")
+             context="optional")
     p.add_argument("--subject", required=True, metavar="ID", help="who holds the mark")
-    p.add_argument("--mark", required=True, metavar="TERMS_IRI",
+    p.add_argument("--mark", metavar="TERMS_IRI",
                    help="IRI of the mark's definition (its terms)")
+    p.add_argument("--definition", metavar="DEF.json",
+                   help="the mark's signed definition (confiance marks create): sets --mark, "
+                        "--mark-version and, when absent, --context and --name")
     p.add_argument("--value", required=True, metavar="TEXT",
                    help='the status in words, e.g. "97%% positive over 1,204 sales"')
     p.add_argument("--status-value", type=float, metavar="N",

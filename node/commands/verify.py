@@ -7,7 +7,14 @@ import json
 import sys
 from typing import Any
 
-from confiance.protocol.errors import ConfianceError, VerificationError
+from confiance.protocol.errors import (
+    ConfianceError,
+    KeyResolutionError,
+    MalformedDocument,
+    VerificationError,
+)
+from confiance.protocol.keys import ResolvedKey, public_key_from_multibase, resolve_did_key
+from confiance.protocol.model import parse_datetime
 from confiance.protocol.signing import verify
 
 from .common import add_loader_argument, make_loader, read_json_document, timestamp
@@ -30,6 +37,10 @@ def register(sub: Any) -> None:
                         help="fail unless the signing key belongs to the issuer")
     parser.add_argument("--now", metavar="ISO8601",
                         help="check the validity window at this time (default: now)")
+    parser.add_argument("--did-document", action="append", metavar="DID.json",
+                        help="a did:web DID document (e.g. a node's /.well-known/did.json, "
+                             "saved beside the credential) whose keys may verify proofs; "
+                             "repeat for several")
     parser.set_defaults(func=run)
 
 
@@ -38,11 +49,14 @@ def run(args: argparse.Namespace) -> int:
         doc = read_json_document(args.input)
         now = timestamp(args.now, "--now")
         loader = make_loader(args.context_dir)
+        if args.did_document:
+            did_document_resolver(args.did_document)  # unusable files: exit 2, not 1
     except ConfianceError as exc:
         return _unusable(args, exc)
     try:
         report = verify(doc, now=now, loader=loader,
-                        require_issuer_binding=args.require_issuer_binding)
+                        require_issuer_binding=args.require_issuer_binding,
+                        key_resolver=did_document_resolver(args.did_document or []))
     except VerificationError as exc:  # a check raised instead of reporting: still a "no"
         return _failed(args, exc)
     except ConfianceError as exc:
@@ -55,6 +69,44 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{check.status}: {check.name}: {check.detail}", file=sys.stderr)
         print("valid" if report.ok else "INVALID", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def did_document_resolver(paths: list[str]) -> Any:
+    """A key resolver for did:key and the keys of the given DID documents (with their
+    ``validFrom``/``validUntil``, so a retired key still verifies what it signed in time)."""
+    keys: dict[str, ResolvedKey] = {}
+    for path in paths:
+        document = read_json_document(path)
+        did = document.get("id")
+        methods = document.get("verificationMethod")
+        if not isinstance(did, str) or not did.startswith("did:") or not isinstance(
+                methods, list):
+            raise MalformedDocument(f"{path} is not a DID document (id, verificationMethod)")
+        allowed = document.get("assertionMethod", [])
+        for method in methods[:64]:
+            vm = method.get("id") if isinstance(method, dict) else None
+            if not isinstance(vm, str) or not vm.startswith(did + "#") or vm not in allowed:
+                continue
+            keys[vm] = ResolvedKey(
+                public_key=public_key_from_multibase(method.get("publicKeyMultibase")),
+                controller=did, id=vm,
+                valid_from=parse_datetime(method["validFrom"], "validFrom")
+                if isinstance(method.get("validFrom"), str) else None,
+                valid_until=parse_datetime(method["validUntil"], "validUntil")
+                if isinstance(method.get("validUntil"), str) else None)
+
+    def resolve(verification_method: str) -> ResolvedKey:
+        if verification_method.startswith("did:key:"):
+            return resolve_did_key(verification_method)
+        key = keys.get(verification_method)
+        if key is None:
+            raise KeyResolutionError(
+                f"{verification_method} is not in a DID document given with --did-document "
+                "(did:web keys are never fetched: save the issuer's did.json beside it)",
+                verificationMethod=verification_method)
+        return key
+
+    return resolve
 
 
 def _unusable(args: argparse.Namespace, exc: ConfianceError) -> int:

@@ -47,7 +47,8 @@ __all__ = ["require_admin", "routes", "sign_assertion"]
 
 routes = web.RouteTableDef()
 _ISSUE_FIELDS = frozenset({"kind", "credentialSubject", "validFrom", "validUntil", "name",
-                           "description", "evidence", "suite"})
+                           "description", "evidence", "suite", "markDefinition",
+                           "markVersion"})
 _SUITES = ("eddsa-jcs-2022", "eddsa-rdfc-2022")
 
 
@@ -92,6 +93,10 @@ async def issue(request: web.Request) -> web.Response:
                          f"{', '.join(k for k in KINDS if k != 'Revocation')} "
                          "(revoke with POST /admin/revoke/{id})", parameter="kind")
     suite = _suite(node, body)
+    if kind == "TrustMark":  # tie the mark to its definition (node/routes/marks.py)
+        from .marks import link_definition
+
+        body = await link_definition(node, body)
     document: dict[str, Any] = {
         "@context": [CREDENTIALS_V2_URL, CONFIANCE_CONTEXT_URL],
         "type": ["VerifiableCredential", "TrustAssertion", kind],

@@ -113,7 +113,7 @@ async def create_mark(request: web.Request) -> web.Response:
 def _sign(node: Node, definition: MarkDefinition, suite: str) -> dict[str, Any]:
     """Sign with the node's current key (its did:web verification method)."""
     document = definition_document(definition)
-    return node.keyring.sign(document, suite=suite, created=definition.valid_from,
+    return node.keyring.sign(document, suite=suite, created=node.now(),
                              loader=node.loader, limits=node.limits)
 
 
@@ -172,3 +172,51 @@ async def latest_mark(request: web.Request) -> web.Response:
 async def mark_version(request: web.Request) -> web.Response:
     return await _show(request, request.match_info["version"])
 
+
+
+async def link_definition(node: Node, body: dict[str, Any]) -> dict[str, Any]:
+    """For ``POST /admin/issue`` of a TrustMark: tie the mark to a definition held here.
+
+    ``"markDefinition": "top-seller"`` (with ``"markVersion"``, default the latest) fills
+    ``credentialSubject.mark`` (``id`` and ``version``), and ``trustContext`` and ``name``
+    when absent. A mark IRI under this node's ``/marks/`` must name a definition it holds
+    (its version filled in when omitted), in the same context of trust. Returns the body
+    without the two shorthand fields.
+    """
+    body = dict(body)
+    slug = body.pop("markDefinition", None)
+    version = body.pop("markVersion", None)
+    subject = body.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return body
+    subject = dict(subject)
+    mark = subject.get("mark")
+    prefix = f"{node.base_url}/marks/"
+    if slug is not None:
+        if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+            raise BadRequest("markDefinition must be the short name of a mark published here",
+                             parameter="markDefinition")
+        mark_iri = prefix + slug
+    elif isinstance(mark, dict) and isinstance(mark.get("id"), str) \
+            and mark["id"].startswith(prefix):
+        mark_iri = mark["id"]
+        version = version or mark.get("version")
+    else:
+        return body
+    if version is not None and (not isinstance(version, str) or not _VERSION.fullmatch(version)):
+        raise BadRequest("markVersion must be a published version", parameter="markVersion")
+    record = await node.store.get_mark_definition(mark_iri, version)
+    if record is None:
+        raise BadRequest(f"no definition of {mark_iri}" + (f" version {version}" if version
+                         else "") + " is published here (POST /admin/marks first)",
+                         parameter="markDefinition" if slug else "credentialSubject")
+    definition = definition_from_document(json.loads(record.document))
+    subject["mark"] = {"id": definition.mark, "version": definition.version}
+    context = subject.setdefault("trustContext", definition.context)
+    if context != definition.context:
+        raise BadRequest(f"the mark {definition.mark} is defined for the context "
+                         f"{definition.context!r}, not {context!r:.60}",
+                         parameter="credentialSubject")
+    body["credentialSubject"] = subject
+    body.setdefault("name", definition.name)
+    return body
