@@ -145,7 +145,10 @@ def binding_text(issuer: str, lang: str) -> str:
     if issuer.startswith("did:web:"):
         domain = short_id(issuer).split("/")[0]
         path = "/".join(short_id(issuer).split("/")[1:])
-        url = f"https://{domain}/{path + '/did.json' if path else '.well-known/did.json'}"
+        host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+        scheme = "http" if host in ("localhost", "[::1]") or host.startswith("127.") \
+            else "https"  # did:web resolves over https; loopback over plain http
+        url = f"{scheme}://{domain}/{path + '/did.json' if path else '.well-known/did.json'}"
         return t["binding_web"].format(domain=domain, url=url)
     if issuer.startswith("did:key:"):
         return t["binding_key"]

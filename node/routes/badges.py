@@ -1,8 +1,9 @@
 """The publication mode's badges: live SVG, shields.io endpoint, baked SVG, verify page.
 
 - ``GET /badges/{id}.svg``: the flat badge; label = the mark's short name, message = the
-  live status word. ``ETag`` (the content id and the status) and a short cache lifetime
-  (``max-age=60``), so an embedded badge follows a revocation within a minute;
+  live status word. ``ETag`` (the content id and the status) and the shortest cache
+  lifetime (``Cache-Control: public, no-cache``: caches keep it but revalidate each use,
+  a cheap ``304`` while nothing changed), so an embedded badge shows a revocation at once;
 - ``GET /badges/{id}/shields.json``: the same, as a shields.io endpoint (``schemaVersion``
   1) for ``https://img.shields.io/endpoint?url=...``;
 - ``GET /badges/{id}/baked.svg``: the badge with the signed assertion inside
@@ -46,7 +47,7 @@ __all__ = ["badge_path", "routes"]
 
 routes = web.RouteTableDef()
 SVG = "image/svg+xml"
-BADGE_CACHE = "public, max-age=60, must-revalidate"
+BADGE_CACHE = "public, no-cache"
 _PAGE_TYPES = ("text/html", LD_JSON, "application/vc+ld+json", "application/json")
 
 
@@ -135,6 +136,14 @@ async def openbadge(request: web.Request) -> web.Response:
                          headers={"Cache-Control": "no-cache", "Confiance-Status": status})
 
 
+def _verify_command(node: Node, issuer: str, path: str) -> str:
+    fetch = f"curl -sH 'Accept: application/ld+json' {node.base_url}{path} > badge.json\n"
+    if issuer == node.did:  # a did:web key is never fetched by the verifier: save it
+        return (fetch + f"curl -s {node.base_url}/.well-known/did.json > did.json\n"
+                "confiance verify --require-issuer-binding --did-document did.json badge.json")
+    return fetch + "confiance verify --require-issuer-binding badge.json"
+
+
 def _ob_description(definition: Any, assertion: TrustMark) -> str:
     if definition is None:
         return f"{assertion.status} ({assertion.context})"
@@ -181,8 +190,6 @@ async def verify_page(request: web.Request) -> web.Response:
                   other_language=f"{path}?lang={'fr' if lang == 'en' else 'en'}")
     context = verify_context(facts, links, lang=lang, renderer=app[RENDERER],
                              node_name=node.config.name, show_path=facts.paths is not None,
-                             verify_command=f"curl -sH 'Accept: application/ld+json' "
-                             f"{node.base_url}{path} > badge.json\n"
-                             "confiance verify badge.json")
+                             verify_command=_verify_command(node, assertion.issuer, path))
     return html_response(app[RENDERER].page("verify.html", **context), lang)
 

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,13 @@ from test_process import free_port, running, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK_FILE = ROOT / "examples" / "marks" / "top-seller.toml"
+
+
+def run(coroutine: Any) -> Any:
+    """Run a coroutine to its end, on a thread of its own (Playwright's sync API keeps an
+    event loop running on the test's thread, where ``asyncio.run`` is refused)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -52,7 +60,7 @@ class LiveNode:
             return await resp.json()
 
     def revoke(self) -> None:
-        asyncio.run(self.post(f"/admin/revoke/{self.short}", {}))
+        run(self.post(f"/admin/revoke/{self.short}", {}))
 
 
 @contextmanager
@@ -62,19 +70,19 @@ def live_node(tmp: Path, *, name: str = "Market E1") -> Iterator[LiveNode]:
     cli("init", "--data-dir", str(data_dir), "--name", name)
     with running(data_dir, port) as proc:
         base = f"http://127.0.0.1:{port}"
-        asyncio.run(wait_ready(base, proc, data_dir))
+        run(wait_ready(base, proc, data_dir))
         cli("marks", "create", str(MARK_FILE), "--data-dir", str(data_dir), "--node", base)
         token = (data_dir / "admin.token").read_text().strip()
         holder = Party(7)
         node = LiveNode(base=base, data_dir=data_dir, token=token, holder=holder,
                         badge_id="", process=proc)
-        issued = asyncio.run(node.post("/admin/issue", {
+        issued = run(node.post("/admin/issue", {
             "kind": "TrustMark", "markDefinition": "top-seller",
             "credentialSubject": {"id": holder.did, "status": "97% positive over 1,204 sales",
                                   "statusValue": 97},
             "evidence": ["https://market.example/sellers/alice/feedback"]}))
         node.badge_id = issued["id"]
-        asyncio.run(node.post(f"/subjects/{quote(holder.did, safe='')}/acceptances",
+        run(node.post(f"/subjects/{quote(holder.did, safe='')}/acceptances",
                               holder.decide(issued["id"], True), admin=False))
         yield node
 
