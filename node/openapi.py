@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_publication import PUBLICATION_PATHS
+
 __all__ = ["OPTIONAL_PATHS", "PATHS", "openapi_document", "registered_paths"]
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
@@ -206,6 +208,9 @@ OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
         "parameters": [_PEER_PARAM],
         "responses": {"200": _ok("reinstated", _OBJECT), **_errors(401, 404)}}},
 }
+
+
+PATHS.update(PUBLICATION_PATHS)
 
 
 def registered_paths(router: Any) -> set[tuple[str, str]]:
