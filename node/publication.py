@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
+import time
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -22,7 +24,7 @@ from aiohttp import web
 
 from confiance.protocol.errors import ConfianceError
 from confiance.protocol.marks import MarkDefinition, definition_from_document
-from confiance.protocol.model import Recognition, TrustMark, from_credential
+from confiance.protocol.model import AnyAssertion, Recognition, TrustMark, from_credential
 from confiance.protocol.sentences import short_id
 from confiance.protocol.signing import VerificationReport, verify
 
@@ -37,6 +39,8 @@ __all__ = ["PUBLICATION", "Publication", "check_lines", "held"]
 log = logging.getLogger("confiance.node")
 MAX_RULES = 50
 PATH_WAIT = 0.5
+#: Longest a page's slow-moving facts (rules, paths, names) are reused, in seconds.
+FACTS_TTL = 5.0
 
 
 class _Lru(OrderedDict[Any, Any]):
@@ -52,11 +56,53 @@ class _Lru(OrderedDict[Any, Any]):
 
 
 class Publication:
-    """Per-application caches for the pages (verification reports, parsed definitions)."""
+    """Per-application caches for the pages.
+
+    What never changes is kept by id: the parsed assertion, its proofs' verification, a
+    definition version. What may change (the rules others publish, the trust paths, the
+    names of peers, so a page's facts) is kept under :attr:`epoch`, which every stored
+    assertion and every erasure moves on (:meth:`attach`), and for at most
+    :data:`FACTS_TTL` seconds; the live status and the check time are never cached.
+    """
 
     def __init__(self) -> None:
         self.reports: _Lru = _Lru(4096)
         self.definitions: _Lru = _Lru(1024)
+        self.assertions: _Lru = _Lru(4096)
+        self.svgs: _Lru = _Lru(4096)
+        self.facts: _Lru = _Lru(2048)
+        self.epoch = 0
+        #: marks the places of a cached page filled at each request (never in user text:
+        #: unguessable, per process)
+        self.placeholder = "\ue000" + secrets.token_hex(12)
+
+    def bump(self, _event: object = None) -> None:
+        self.epoch += 1
+
+    def attach(self, node: Node) -> None:
+        node.ingestor.subscribe(self.bump)
+        node.ingestor.subscribe_erasure(self.bump)
+
+    def assertion(self, stored: StoredAssertion) -> AnyAssertion:
+        """The parsed assertion (schema-checked once: the stored bytes never change)."""
+        cached = self.assertions.get(stored.id)
+        if cached is None:
+            cached = from_credential(json.loads(stored.record.document))
+            self.assertions.put(stored.id, cached)
+        return cached
+
+    def fresh(self, key: Any, state: Any) -> Any:
+        """A cached value for ``key`` made in ``state`` at this epoch, young enough."""
+        found = self.facts.get(key)
+        if found is None:
+            return None
+        epoch, made, made_state, value = found
+        if epoch != self.epoch or made_state != state or time.monotonic() - made > FACTS_TTL:
+            return None
+        return value
+
+    def keep(self, key: Any, state: Any, value: Any) -> None:
+        self.facts.put(key, (self.epoch, time.monotonic(), state, value))
 
 
 PUBLICATION = web.AppKey("confiance.publication", Publication)

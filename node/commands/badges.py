@@ -187,11 +187,11 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
         status = item.status if item.status is not None else _offline_status(report)
         if not report.ok and status == "valid":
             status = "unverifiable"
-        definition = None
+        found = None
         if isinstance(a, TrustMark):
             found = source.definitions.get((a.mark, a.mark_version)) or \
                 source.definitions.get((a.mark, None))
-            definition = found[0] if found else None
+        definition = found[0] if found else None
         short = item.id.rsplit(";", 1)[-1]
         folder = out / "badges" / short
         folder.mkdir(parents=True, exist_ok=True)
@@ -203,10 +203,7 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
         (folder / "baked.svg").write_text(
             renderer.badge_svg(layout, uid=short[:8], baked=document_bytes), encoding="utf-8")
         definition_url = None
-        if definition is not None:
-            found = source.definitions.get((a.mark, getattr(a, "mark_version", None))) or \
-                source.definitions.get((a.mark, None))
-            assert found is not None
+        if found is not None and definition is not None:
             rel = f"marks/{short_id(definition.id).replace('/', '_')}.jsonld"
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             (out / rel).write_bytes(canonicalize_jcs(found[1]))

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from confiance.protocol.badge import shields_endpoint
-from confiance.protocol.model import TrustMark, from_credential
+from confiance.protocol.marks import MarkDefinition
+from confiance.protocol.model import TrustMark, format_datetime
 from confiance.protocol.openbadges import open_badge_credential
 
 from ..context import NODE, Node
@@ -38,8 +41,16 @@ from ..publication import (
     proof_report,
     rules_for,
 )
-from ..render import CSS_PATH
-from ..render.views import Facts, Links, badge_for, subject_path, verify_context
+from ..render import CSS_PATH, script_json
+from ..render.views import (
+    Facts,
+    Links,
+    badge_for,
+    machine_facts,
+    subject_path,
+    verify_context,
+    when,
+)
 from ..views import parse_path_id
 from .pages import RENDERER, html_response, language
 
@@ -59,7 +70,7 @@ async def _badge(request: web.Request) -> tuple[Node, Any, Any, str, Any]:
     node = request.app[NODE]
     content_id = parse_path_id(request.match_info["id"])
     stored = await held(node, content_id)
-    assertion = from_credential(json.loads(stored.record.document))
+    assertion = request.app[PUBLICATION].assertion(stored)
     mark_version = assertion.mark_version if isinstance(assertion, TrustMark) else None
     definition = await definition_of(node, request.app[PUBLICATION], assertion.mark,
                                      mark_version) if isinstance(assertion, TrustMark) else None
@@ -86,8 +97,12 @@ async def badge_svg(request: web.Request) -> web.Response:
     cached = _not_modified(request, etag, headers)
     if cached is not None:
         return cached
-    svg = request.app[RENDERER].badge_svg(layout, uid=etag[1:9])
-    return web.Response(text=svg, content_type=SVG, headers=headers)
+    svgs = request.app[PUBLICATION].svgs
+    svg = svgs.get(etag)
+    if svg is None:  # the same etag is the same picture: render it once
+        svg = request.app[RENDERER].badge_svg(layout, uid=etag[1:9]).encode()
+        svgs.put(etag, svg)
+    return web.Response(body=svg, content_type=SVG, headers=headers)
 
 
 @routes.get("/badges/{id}/baked.svg")
@@ -144,13 +159,13 @@ def _verify_command(node: Node, issuer: str, path: str) -> str:
     return fetch + "confiance verify --require-issuer-binding badge.json"
 
 
-def _ob_description(definition: Any, assertion: TrustMark) -> str:
+def _ob_description(definition: MarkDefinition | None, assertion: TrustMark) -> str:
     if definition is None:
         return f"{assertion.status} ({assertion.context})"
     return dict(definition.says)["en"]
 
 
-def _ob_criteria(definition: Any) -> str:
+def _ob_criteria(definition: MarkDefinition | None) -> str:
     if definition is None:
         return "Awarded by the issuer under its own terms."
     return dict(definition.earned_by)["en"]
@@ -168,11 +183,37 @@ async def verify_page(request: web.Request) -> web.Response:
     pub = app[PUBLICATION]
     lang = language(request)
     now = node.now()
-    known = await names(app, node)
     report = proof_report(node, pub, stored)
+    shown = status if report.ok else "unverifiable"
+    cached = pub.fresh(("verify", stored.id, lang), shown)
+    if cached is None:
+        context = await _verify_context(request, node, stored, assertion, shown, definition,
+                                        report, lang, now)
+        # rendered once with unguessable placeholders for what changes at each request
+        mark = pub.placeholder
+        page = app[RENDERER].page("verify.html", **{
+            **context, "checked_at": mark + "a", "checked_at_iso": mark + "b",
+            "machine_json": mark + "c"})
+        cached = (page, context["facts"], context["links"].page_absolute)
+        pub.keep(("verify", stored.id, lang), shown, cached)
+    page, facts, page_url = cached
+    machine = script_json(machine_facts(replace(facts, checked_at=now), page_url))
+    mark = pub.placeholder
+    text = page.replace(mark + "a", when(now, lang)).replace(
+        mark + "b", format_datetime(now)).replace(mark + "c", machine)
+    return html_response(text, lang)
+
+
+async def _verify_context(request: web.Request, node: Node, stored: Any, assertion: Any,
+                          status: str, definition: MarkDefinition | None,
+                          report: Any, lang: str, now: datetime) -> dict[str, Any]:
+    """The verify page's facts (cached by the caller under the status and the epoch)."""
+    app = request.app
+    pub = app[PUBLICATION]
+    known = await names(app, node)
     path = badge_path(stored.id)
     facts = Facts(
-        id=stored.id, assertion=assertion, status=status if report.ok else "unverifiable",
+        id=stored.id, assertion=assertion, status=status,
         checked_at=now, checks=check_lines(node, report, stored, now),
         definition=definition,
         definition_url=f"/marks/{definition.mark.rsplit('/', 1)[-1]}/{definition.version}"
@@ -191,5 +232,6 @@ async def verify_page(request: web.Request) -> web.Response:
     context = verify_context(facts, links, lang=lang, renderer=app[RENDERER],
                              node_name=node.config.name, show_path=facts.paths is not None,
                              verify_command=_verify_command(node, assertion.issuer, path))
-    return html_response(app[RENDERER].page("verify.html", **context), lang)
+    context["facts"] = facts
+    return context
 

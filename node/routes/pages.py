@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -68,7 +69,7 @@ async def home(request: web.Request) -> web.Response:
     media = negotiate(request, ("text/html", "application/json"))
     lang = language(request)
     known = await names(request.app, node)
-    marks = []
+    marks: list[dict[str, Any]] = []
     for record in await node.store.mark_definitions(limit=200):
         if record.issuer != node.did:
             continue
@@ -165,8 +166,14 @@ async def personal_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """The renderer and the caches the pages share."""
+    """The renderer and the caches the pages share (kept current by the ingestor)."""
     from ..publication import Publication
 
     app[RENDERER] = Renderer()
     app[PUBLICATION] = Publication()
+
+    async def attach(app: web.Application) -> AsyncIterator[None]:
+        app[PUBLICATION].attach(app[NODE])  # after the node's own context: NODE is set
+        yield
+
+    app.cleanup_ctx.append(attach)
