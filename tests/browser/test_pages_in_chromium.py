@@ -42,7 +42,19 @@ def image_loaded(page: Any, selector: str) -> bool:
     return bool(page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0"))
 
 
-def test_verify_page_then_revocation(node: LiveNode, page: Any, shots: Path) -> None:
+def zoomed_badge(browser: Any, url: str, path: Path) -> None:
+    """The badge alone at 4x (device pixels), as the README shows it."""
+    context = browser.new_context(device_scale_factor=4)
+    try:
+        badge = context.new_page()
+        badge.goto(url)
+        badge.locator("svg").screenshot(path=str(path))
+    finally:
+        context.close()
+
+
+def test_verify_page_then_revocation(node: LiveNode, page: Any, shots: Path,
+                                     browser: Any) -> None:
     url = f"{node.base}/badges/{node.short}"
     page.goto(url)
     assert page.locator("#status-word").inner_text() == "VALID"
@@ -57,6 +69,7 @@ def test_verify_page_then_revocation(node: LiveNode, page: Any, shots: Path) -> 
     badge = page.locator(".badge-line img")
     badge.screenshot(path=str(shots / "badge-valid.png"))
     width_before = page.eval_on_selector(".badge-line img", "img => img.naturalWidth")
+    zoomed_badge(browser, f"{url}.svg", shots / "badge-valid-4x.png")
 
     node.revoke()
     page.reload()
@@ -66,6 +79,7 @@ def test_verify_page_then_revocation(node: LiveNode, page: Any, shots: Path) -> 
     assert "top seller: revoked" in svg_after and svg_after != svg_before
     assert page.eval_on_selector(".badge-line img", "img => img.naturalWidth") > width_before
     page.locator(".badge-line img").screenshot(path=str(shots / "badge-revoked.png"))
+    zoomed_badge(browser, f"{url}.svg", shots / "badge-revoked-4x.png")
     page.screenshot(path=str(shots / "verify-page-revoked.png"), full_page=True)
     assert not axe_violations(page)
     assert page.csp_errors == []
