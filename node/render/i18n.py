@@ -9,6 +9,8 @@ one it has and says so when it falls back.
 
 from __future__ import annotations
 
+from ..http import weighted_values
+
 __all__ = ["LANGUAGES", "STRINGS", "choose_language"]
 
 LANGUAGES = ("en", "fr")
@@ -262,17 +264,7 @@ def choose_language(header: str | None) -> str:
     if not header:
         return "en"
     best = ("en", -1.0, 0)
-    for position, part in enumerate(header[:MAX_HEADER].split(",")[:32]):
-        fields = part.strip().split(";")
-        tag = fields[0].strip().lower()
-        quality = 1.0
-        for param in fields[1:]:
-            name, _, value = param.strip().partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
+    for quality, position, tag in weighted_values(header[:MAX_HEADER])[:32]:
         base = tag.split("-")[0]
         if base in LANGUAGES and quality > 0 and (quality, -position) > (best[1], -best[2]):
             best = (base, quality, position)

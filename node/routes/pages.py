@@ -22,13 +22,13 @@ from confiance.protocol.sentences import party_name
 
 from ..context import NODE
 from ..http import json_response, negotiate
-from ..problems import BadRequest
 from ..publication import PUBLICATION, definition_of, names, peers, recognitions
 from ..render import CSS_PATH, Renderer
 from ..render.i18n import STRINGS, choose_language
 from ..render.views import Links, badge_for, deed_view, rule_line, status_view, subject_path
 from ..storage import AssertionQuery
 from ..views import assertion_meta
+from .subjects import _subject
 
 __all__ = ["HTML_CSP", "RENDERER", "html_response", "language", "routes"]
 
@@ -96,15 +96,6 @@ async def home(request: web.Request) -> web.Response:
         "home.html", lang=lang, t=STRINGS[lang], links=links, node_name=node.config.name,
         title=node.config.name, did=node.did, marks=marks, rules=rules, peers=peer_list)
     return html_response(page, lang)
-
-
-def _subject(request: web.Request) -> str:
-    subject = request.match_info["subject"]
-    if len(subject) > 2048 or ":" not in subject or any(
-            c.isspace() or ord(c) < 32 or c == "\x7f" for c in subject):
-        raise BadRequest("the subject must be a DID or an absolute IRI, percent-encoded",
-                         parameter="subject")
-    return subject
 
 
 @routes.get("/subjects/{subject}")

@@ -32,7 +32,7 @@ from statistics import median
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_node import free_port, load, stop, wait_ready  # noqa: E402
+from bench_node import free_port, load, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE_SERVER = textwrap.dedent("""

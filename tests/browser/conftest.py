@@ -41,8 +41,10 @@ def _require_browser() -> Any:
     return sync_playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps an event loop running on this thread
+    while it lives, which the asyncio tests of other modules could not share."""
     sync_playwright = _require_browser()
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, headless=True,

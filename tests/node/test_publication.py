@@ -12,6 +12,7 @@ from publishing import MARK_BODY, issue_mark, publish_mark, short
 
 from confiance.protocol.marks import verify_definition
 from confiance.protocol.model import from_credential
+from confiance.protocol.sentences import short_id
 
 Client = TestClient[Any, Any]
 
@@ -123,3 +124,39 @@ async def test_home_page_shows_marks_and_links(client: Client) -> None:
     assert "test node" in html and "/marks/top-seller/1" in html and "/openapi.json" in html
     css = await client.get("/static/confiance.css")
     assert css.content_type == "text/css" and css.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_rules_others_publish_read_as_one_sentence(client: Client, alice: Party,
+                                                         bob: Party) -> None:
+    """Another site's Recognition of this node's mark shows on the verify page, once-scaled
+    and with names; the node's own Recognitions show on its page."""
+    from datetime import timedelta
+
+    from nodehelpers import now
+
+    from confiance.protocol.model import Recognition, Scale
+    from confiance.protocol.rules import ThresholdRule
+
+    mark = await publish_mark(client)
+    issued = await issue_mark(client, alice.did, mark)
+    rule = Recognition(issuer=bob.did, context="seller", valid_from=now() - timedelta(minutes=1),
+                       recognised=NODE_DID, mark=mark["mark"],
+                       rule=ThresholdRule(thresholds=((98, 5), (95, 4)), otherwise=1),
+                       scale=Scale(minimum=1, maximum=5))
+    assert (await client.post("/assertions", json=bob.sign(rule))).status == 201
+    html = await (await client.get(f"/badges/{short(issued['id'])}")).text()
+    sentence = (f"{short_id(bob.did)} reads test node’s “top seller” mark on its own 1..5 "
+                "scale: 98 or more is 5, 95 or more is 4, otherwise 1.")
+    assert sentence in html.replace("&#39;", "'")
+    fr = await (await client.get(f"/badges/{short(issued['id'])}?lang=fr")).text()
+    assert "sur sa propre échelle de 1 à 5 : 98 ou plus vaut 5" in fr
+    # the node's own reading of someone else's mark, on its page
+    resp = await client.post("/admin/issue", headers=admin_headers(client), json={
+        "kind": "Recognition", "credentialSubject": {
+            "id": bob.did, "trustContext": "seller", "mark": {"id": "https://b.example/m"},
+            "conversionRule": {"type": "LinearRescale", "from": [0, 100], "to": [0, 1]},
+            "scale": {"minimum": 0, "maximum": 1}}})
+    assert resp.status == 201, await resp.text()
+    home = await (await client.get("/")).text()
+    assert f"test node reads {short_id(bob.did)}’s “b.example/m” mark on its own 0..1 scale" \
+        in home

@@ -17,6 +17,7 @@ import pyld
 import pytest
 from pyld import jsonld
 
+from confiance.protocol.marks import definition_document, definition_from_document
 from confiance.protocol.model import (
     CONFIANCE_CONTEXT_URL,
     CREDENTIALS_V2_URL,
@@ -263,6 +264,11 @@ def test_vocabulary_examples_are_valid_and_canonical() -> None:
                 assert rule_to_json(rule) == json.loads(line)
             continue
         doc = json.loads(block)
+        if doc["type"] == ["VerifiableCredential", "MarkDefinition"]:  # A.7, not a kind
+            definition = definition_from_document(doc)
+            assert definition_document(definition) == doc, "written in canonical form"
+            expand_strict(doc)
+            continue
         assertion = from_credential(doc)
         assert to_credential(assertion) == doc, "examples are written in canonical form"
         expand_strict(doc)
