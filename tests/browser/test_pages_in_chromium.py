@@ -4,7 +4,8 @@ One node runs in its own process (``livenode.py``): a published mark, a badge is
 holder who accepted it. The tests load its pages in headless Chromium, check the banner and
 the badge image, revoke and reload, open the personal and the node's pages and the static
 export from ``file://``, run axe-core in each page (no serious or critical violation), and
-save screenshots.
+save screenshots. Each test asks for ``browser`` first, so that without one it skips
+before a node is started.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def zoomed_badge(browser: Any, url: str, path: Path) -> None:
         context.close()
 
 
-def test_verify_page_then_revocation(node: LiveNode, page: Any, shots: Path,
-                                     browser: Any) -> None:
+def test_verify_page_then_revocation(browser: Any, node: LiveNode, page: Any,
+                                     shots: Path) -> None:
     url = f"{node.base}/badges/{node.short}"
     page.goto(url)
     assert page.locator("#status-word").inner_text() == "VALID"
@@ -85,7 +86,8 @@ def test_verify_page_then_revocation(node: LiveNode, page: Any, shots: Path,
     assert page.csp_errors == []
 
 
-def test_personal_and_node_pages(node: LiveNode, page: Any, shots: Path) -> None:
+def test_personal_and_node_pages(browser: Any, node: LiveNode, page: Any, shots: Path
+                                 ) -> None:
     page.goto(f"{node.base}/subjects/{quote(node.holder.did, safe='')}")
     assert page.locator("ul.cards li").count() == 1
     assert image_loaded(page, "ul.cards img")
@@ -107,8 +109,8 @@ def test_personal_and_node_pages(node: LiveNode, page: Any, shots: Path) -> None
     assert page.csp_errors == []
 
 
-def test_static_export_opens_from_file_url(node: LiveNode, page: Any, shots: Path,
-                                           tmp_path: Path) -> None:
+def test_static_export_opens_from_file_url(browser: Any, node: LiveNode, page: Any,
+                                           shots: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     cli("badges", "export", "--subject", node.holder.did, "--out", str(out), "--node",
         node.base)
@@ -125,7 +127,8 @@ def test_static_export_opens_from_file_url(node: LiveNode, page: Any, shots: Pat
     page.screenshot(path=str(shots / "export-verify-page.png"), full_page=True)
 
 
-def test_bidi_override_is_inert_in_the_browser(node: LiveNode, page: Any) -> None:
+def test_bidi_override_is_inert_in_the_browser(browser: Any, node: LiveNode, page: Any
+                                               ) -> None:
     hostile = "\u202eredro\u202c fake seller <script>alert(1)</script>"
     issued = run(node.post("/admin/issue", {
         "kind": "TrustMark", "markDefinition": "top-seller",
