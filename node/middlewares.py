@@ -133,7 +133,9 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     if "Content-Security-Policy" not in headers:
-        svg = response.content_type == "image/svg+xml"
+        # the raw header: aiohttp's parsed content_type costs more than the rest of a
+        # badge request
+        svg = headers.get("Content-Type", "").startswith("image/svg+xml")
         headers["Content-Security-Policy"] = SVG_CSP if svg else DEFAULT_CSP
 
 

@@ -91,17 +91,19 @@ def _not_modified(request: web.Request, etag: str, headers: dict[str, str]
 @routes.get("/badges/{id}.svg")
 async def badge_svg(request: web.Request) -> web.Response:
     _node, stored, assertion, status, definition = await _badge(request)
-    layout = badge_for(assertion, definition, status)
-    etag = _etag(stored.id, status, layout.label, layout.colour)
+    svgs = request.app[PUBLICATION].svgs
+    key = (stored.id, status, definition.id if definition is not None else None)
+    found = svgs.get(key)
+    if found is None:  # the same status is the same picture: lay it out and render it once
+        layout = badge_for(assertion, definition, status)
+        etag = _etag(stored.id, status, layout.label, layout.colour)
+        found = (etag, request.app[RENDERER].badge_svg(layout, uid=etag[1:9]).encode())
+        svgs.put(key, found)
+    etag, svg = found
     headers = {"ETag": etag, "Cache-Control": BADGE_CACHE, "Confiance-Status": status}
     cached = _not_modified(request, etag, headers)
     if cached is not None:
         return cached
-    svgs = request.app[PUBLICATION].svgs
-    svg = svgs.get(etag)
-    if svg is None:  # the same etag is the same picture: render it once
-        svg = request.app[RENDERER].badge_svg(layout, uid=etag[1:9]).encode()
-        svgs.put(etag, svg)
     return web.Response(body=svg, content_type=SVG, headers=headers)
 
 
