@@ -219,7 +219,8 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
         links = Links(css="../../confiance.css", home="../../index.html", svg="badge.svg",
                       baked="baked.svg", document="assertion.jsonld",
                       subject="../../index.html", page_absolute=live or "index.html",
-                      live=live)
+                      live=live, embed_svg=f"{source.node_url}/badges/{short}.svg"
+                      if source.node_url else None)
         context = verify_context(facts, links, lang=lang, renderer=renderer,
                                  node_name=subject_name, show_path=False,
                                  verify_command=command)

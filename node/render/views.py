@@ -65,6 +65,9 @@ class Links:
     json: str = ""
     descriptor: str = ""
     did: str = ""
+    #: the badge URL to embed elsewhere, when it differs from ``svg`` (a static copy
+    #: embeds the issuer's live badge)
+    embed_svg: str | None = None
 
 
 @dataclass
@@ -242,7 +245,8 @@ def verify_context(facts: Facts, links: Links, *, lang: str, renderer: Renderer,
     a = facts.assertion
     t = STRINGS[lang]
     layout = badge_for(a, facts.definition, facts.status)
-    html, markdown = embed_snippets(links.page_absolute, _absolute(links), layout.accessible_text)
+    html, markdown = embed_snippets(links.page_absolute, links.embed_svg or _absolute(links),
+                                    layout.accessible_text)
     assertion: dict[str, Any] = {
         "id": facts.id, "kind": a.kind, "context": a.context,
         "valid_from": when(a.valid_from, lang), "valid_from_iso": format_datetime(a.valid_from),
@@ -268,6 +272,7 @@ def verify_context(facts: Facts, links: Links, *, lang: str, renderer: Renderer,
         "title_text": _title(a, facts.definition, facts.names, lang),
         "status": status_view(facts.status, lang),
         "checked_at": when(facts.checked_at, lang),
+        "checks_intro": t["checks_intro_copy" if facts.offline else "checks_intro"],
         "checked_at_iso": format_datetime(facts.checked_at), "offline": facts.offline,
         "badge_alt": layout.accessible_text,
         "assertion": assertion,

@@ -21,6 +21,8 @@ def test_export_from_a_running_node_verifies_offline(tmp_path: Path) -> None:
         page = (badge / "index.html").read_text(encoding="utf-8")
         assert 'href="../../confiance.css"' in page and "At least 95%" in page
         assert 'id="status-word">valid<' in page
+        assert f"{node.base}/badges/{node.short}.svg" in page  # the embed shows the live badge
+        assert "This copy was checked when it was made" in page
         assert "top seller: valid" in (badge / "badge.svg").read_text(encoding="utf-8")
         [did_file] = (out / "keys").glob("*.did.json")
         result = cli("verify", "--require-issuer-binding", "--did-document", str(did_file),
