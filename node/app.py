@@ -35,7 +35,7 @@ from .datadir import read_admin_token
 from .identity import did_web_for
 from .ingest import Ingestor
 from .keyring import Keyring
-from .middlewares import error_middleware, make_rate_limit_middleware
+from .middlewares import error_middleware, make_rate_limit_middleware, security_headers
 from .nodecontext import NODE_CONTEXT, NODE_CONTEXT_URL
 from .ratelimit import RateLimiter
 from .routes import admin, assertions, health, status, subjects, wellknown
@@ -78,6 +78,7 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
             admin_token=lambda: state.get("admin_token", "\0unset"), exempt=exempt)])
     app[CONFIG] = config
     app[RATE_LIMIT_EXEMPT] = exempt
+    app.on_response_prepare.append(security_headers)
 
     async def node_context(app: web.Application) -> AsyncIterator[None]:
         did = did_web_for(config.base_url)

@@ -156,7 +156,7 @@ def _assert(capsys: pytest.CaptureFixture[str], keyfile: Path, *argv: str) -> di
     code, out, err = run(capsys, "assert", *argv[:1], "--key", str(keyfile),
                          "--created", "2026-01-02T03:04:05Z", *argv[1:])
     assert code == 0, err
-    assert "id: ni:///sha-256;" in err
+    assert err.startswith("ni:///sha-256;") and len(err.strip()) == 57  # the id alone
     doc: dict[str, Any] = json.loads(out)
     return doc
 

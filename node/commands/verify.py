@@ -1,16 +1,27 @@
-"""``confiance verify``: check every proof of a credential, offline, and say why."""
+"""``confiance verify``: check every proof of a credential, offline, and say why.
+
+A Confiance assertion (a credential typed ``TrustAssertion``) must also pass what a node
+checks before storing one (:func:`~confiance.protocol.assertions.verify_assertion`: the
+JSON Schema of its kind, the model's rules, issuer binding, canonical form), reported as
+the check ``confiance-assertion``: the CLI and the node give the same verdict.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confiance.protocol.errors import ConfianceError, VerificationError
-from confiance.protocol.signing import verify
 
 from .common import add_loader_argument, make_loader, read_json_document, timestamp
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from confiance.protocol.contexts import DocumentLoader
+    from confiance.protocol.signing import VerificationReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +45,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from confiance.protocol.signing import verify
+
     try:
         doc = read_json_document(args.input)
         now = timestamp(args.now, "--now")
@@ -47,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         return _failed(args, exc)
     except ConfianceError as exc:
         return _unusable(args, exc)
+    if report.ok and _is_confiance_assertion(doc):
+        report = _as_the_node_does(report, doc, now, loader)
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
@@ -55,6 +70,30 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{check.status}: {check.name}: {check.detail}", file=sys.stderr)
         print("valid" if report.ok else "INVALID", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _is_confiance_assertion(doc: dict[str, Any]) -> bool:
+    types = doc.get("type")
+    return isinstance(types, list) and "TrustAssertion" in types
+
+
+def _as_the_node_does(report: VerificationReport, doc: dict[str, Any], now: datetime,
+                      loader: DocumentLoader) -> VerificationReport:
+    """``report`` plus the check a node makes before storing a Confiance assertion."""
+    from dataclasses import replace
+
+    from confiance.protocol.assertions import verify_assertion
+    from confiance.protocol.signing import Check
+
+    try:
+        signed = verify_assertion(doc, now=now, loader=loader)
+    except ConfianceError as exc:
+        check = Check("confiance-assertion", "fail", exc.message, exc)
+        return replace(report, ok=False, checks=(*report.checks, check))
+    check = Check("confiance-assertion", "pass",
+                  f"a valid {signed.kind} (schema, model, issuer binding, canonical form); "
+                  f"id {signed.id}")
+    return replace(report, checks=(*report.checks, check))
 
 
 def _unusable(args: argparse.Namespace, exc: ConfianceError) -> int:
