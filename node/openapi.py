@@ -140,7 +140,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [_SUBJECT_PARAM, {"name": "context", "in": "query", "required": False,
                                         "schema": {"type": "string"}}],
         "responses": {"200": _ok("a VerifiablePresentation signed by the node", _OBJECT,
-                                 "application/ld+json"), **_errors(400, 429)}}},
+                                 "application/ld+json"), **_errors(400, 422, 429)}}},
     "/subjects/{subject}/export": {"get": {
         "summary": "Everything this node holds about and by the subject (signed request)",
         "operationId": "subjectExport", "security": _SIGNED_REQUEST,
