@@ -20,8 +20,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from gossipnet import LiveNode, free_ports
 from nodehelpers import Party, admin_headers, now, with_rates
+from nodehelpers import run_cli as run
 
-from confiance.node.cli import main
 from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.datadir import initialise_data_dir
 from confiance.node.storage.gossip_sqlite import open_sync
@@ -32,15 +32,6 @@ Client = TestClient[Any, Any]
 MARK = {"kind": "TrustMark", "credentialSubject": {
     "id": "did:key:zShop", "trustContext": "seller",
     "mark": {"id": "https://marks.test/top"}, "status": "Top seller"}}
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ----------------------------------------------------------------------------- 6: ids

@@ -6,8 +6,8 @@ The node is a real ``confiance serve --port 0`` process (loopback, ephemeral por
 through its run record); its rate limits are raised so that the fuzzer reaches the handlers
 instead of the token buckets (429 is documented where it applies and covered elsewhere).
 
-Budget: ``CONFIANCE_FUZZ_EXAMPLES`` cases per operation and phase (default 12) and
-``CONFIANCE_FUZZ_SECONDS`` per run (default 25): short enough for the default suite. For a
+Budget: ``CONFIANCE_FUZZ_EXAMPLES`` cases per operation and phase (default 8) and
+``CONFIANCE_FUZZ_SECONDS`` per run (default 15): short enough for the default suite. For a
 longer hunt: ``CONFIANCE_FUZZ_EXAMPLES=500 CONFIANCE_FUZZ_SECONDS=600 pytest -k fuzz``.
 Schemathesis's own internal errors (its coverage phase occasionally trips on a schema it
 cannot generate from) are reported by the run but not counted as findings: only
@@ -16,18 +16,16 @@ cannot generate from) are reported by the run but not counted as findings: only
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from processes import environment, served, wait_for_record
 
 pytestmark = pytest.mark.slow
 
@@ -42,31 +40,11 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance"
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """A served node: (base URL, admin token, its log file)."""
-    root = tmp_path_factory.mktemp("fuzz")
-    data = root / "node"
-    log = root / "node.log"
-    env = {**os.environ, **GENEROUS}
-    env.pop("CONFIANCE_DATA_DIR", None)
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "confiance.node.cli", "serve",
-                                 "--data-dir", str(data), "--port", "0", "--log-format",
-                                 "json"], env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 30
-        while not (data / "run.json").exists():
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the node published no run record"
-            time.sleep(0.05)
-        url = json.loads((data / "run.json").read_text())["url"]
-        token = (data / "admin.token").read_text().strip()
-        yield url, token, log
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    data = tmp_path_factory.mktemp("fuzz") / "node"
+    with served(data, "--port", "0", "--log-format", "json",
+                env=environment(**GENEROUS)) as proc:
+        url = str(wait_for_record(data, proc)["url"])
+        yield url, (data / "admin.token").read_text().strip(), data.with_suffix(".log")
 
 
 def _fuzz(url: str, workdir: Path, *extra: str) -> tuple[list[str], str]:
@@ -74,8 +52,8 @@ def _fuzz(url: str, workdir: Path, *extra: str) -> tuple[list[str], str]:
     junit = workdir / "junit.xml"
     argv = [sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json",
             "--checks", CHECKS, "--phases", "examples,coverage,fuzzing",
-            "--max-examples", os.environ.get("CONFIANCE_FUZZ_EXAMPLES", "12"),
-            "--max-time", os.environ.get("CONFIANCE_FUZZ_SECONDS", "25"),
+            "--max-examples", os.environ.get("CONFIANCE_FUZZ_EXAMPLES", "8"),
+            "--max-time", os.environ.get("CONFIANCE_FUZZ_SECONDS", "15"),
             "--workers", "1", "--generation-database", "none", "--no-color",
             "--suppress-health-check", "all", "--request-timeout", "10",
             "--report", "junit", "--report-junit-path", str(junit), *extra]

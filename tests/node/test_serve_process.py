@@ -18,25 +18,14 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from processes import CLI, environment, served, wait_for_record
 
 pytestmark = pytest.mark.slow
-
-CLI = [sys.executable, "-m", "confiance.node.cli"]
-
-
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("CONFIANCE_DATA_DIR", None)
-    return env
-
 
 def cli(*argv: str, cwd: Path | None = None, timeout: float = 60
         ) -> subprocess.CompletedProcess[str]:
@@ -87,38 +76,6 @@ class Decoy:
         self._stop.set()
         self._thread.join(timeout=5)
         self.sock.close()
-
-
-@contextmanager
-def served(data: Path, *argv: str, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """``confiance serve --data-dir data ARGV``, stopped with SIGTERM at the end."""
-    log = log or data.with_suffix(".log")
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([*CLI, "serve", "--data-dir", str(data), *argv],
-                                env=environment(), stdout=out, stderr=out)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def wait_for_record(data: Path, proc: subprocess.Popen[bytes], timeout: float = 30
-                    ) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, data.with_suffix(".log").read_text()
-        try:
-            record: dict[str, object] = json.loads((data / "run.json").read_text())
-            return record
-        except (FileNotFoundError, ValueError):
-            time.sleep(0.05)
-    raise AssertionError("no run record in time")
 
 
 def mode(path: Path) -> int:
