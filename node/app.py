@@ -36,7 +36,7 @@ from .datadir import read_admin_token
 from .identity import did_web_for
 from .ingest import Ingestor
 from .keyring import Keyring
-from .middlewares import add_security_headers, error_middleware, make_rate_limit_middleware
+from .middlewares import error_middleware, make_rate_limit_middleware, security_headers
 from .nodecontext import NODE_CONTEXT, NODE_CONTEXT_URL
 from .ratelimit import RateLimiter
 from .routes import admin, assertions, badges, health, marks, pages, status, subjects, wellknown
@@ -79,6 +79,7 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
             admin_token=lambda: state.get("admin_token", "\0unset"), exempt=exempt)])
     app[CONFIG] = config
     app[RATE_LIMIT_EXEMPT] = exempt
+    app.on_response_prepare.append(security_headers)
 
     async def node_context(app: web.Application) -> AsyncIterator[None]:
         did = did_web_for(config.base_url)
@@ -111,7 +112,6 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
             log.info("node stopped", extra={"did": did})
 
     app.cleanup_ctx.append(node_context)
-    app.on_response_prepare.append(add_security_headers)
     pages.setup(app)
     # pages before subjects: /subjects/{subject} is a page, /subjects/{subject}/... the API
     for module in (health, wellknown, assertions, status, admin, marks, badges, pages,

@@ -1288,18 +1288,12 @@ def setup(app: web.Application) -> None:
 
 async def admin_request(base_url: str, token: str, method: str, path: str,
                         body: Mapping[str, Any] | None = None, *,
-                        timeout: float = 5.0, accept: str = "application/json"
-                        ) -> tuple[int, Any] | None:
-    """Call a running node's admin API (for ``confiance peers``); None if unreachable.
-
-    With an empty ``token`` no Authorization header is sent (a public read)."""
-    headers = {"Accept": accept}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+                        timeout: float = 5.0) -> tuple[int, Any] | None:
+    """Call a running node's admin API (for ``confiance peers``); None if unreachable."""
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
                 http.request(method, base_url.rstrip("/") + path, json=body,
-                             headers=headers) as resp:
+                             headers={"Authorization": f"Bearer {token}"}) as resp:
             text = await resp.text()
             try:
                 return resp.status, json.loads(text) if text else None

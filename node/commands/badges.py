@@ -15,7 +15,6 @@ status at export time) or signed files (``FILES``; did:web issuers need their DI
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from dataclasses import dataclass, field
@@ -87,14 +86,13 @@ class Source:
     node_url: str | None = None
 
 
-def _get(base: str, path: str, accept: str = "application/json") -> Any:
-    from ..peers import admin_request  # the one module allowed outbound HTTP
+def _get(base: str, path: str) -> Any:
+    """A public read (no token) of a node's JSON (``Accept: application/json``)."""
+    from ..running import node_request  # outbound HTTP, standard library, no redirects
 
-    answer = asyncio.run(admin_request(base, "", "GET", path, accept=accept, timeout=15))
-    if answer is None:
-        raise MalformedDocument(f"{base} does not answer (is the node running?)")
-    status, body = answer
-    if status != 200:
+    answer = node_request(base, "GET", path, timeout=15)
+    status, body = answer.status, answer.body
+    if status != 200 or not isinstance(body, dict):
         detail = body.get("detail") if isinstance(body, dict) else str(body)[:200]
         raise MalformedDocument(f"{base}{path}: HTTP {status}: {detail}")
     return body
@@ -119,7 +117,7 @@ def _from_node(base: str, subject: str) -> Source:
             key = (a.mark, a.mark_version)
             if key not in source.definitions:
                 path = a.mark[len(base):] + (f"/{a.mark_version}" if a.mark_version else "")
-                doc = _get(base, path, accept="application/ld+json")
+                doc = _get(base, path)
                 source.definitions[key] = (definition_from_document(doc), doc)
     return source
 

@@ -5,9 +5,10 @@ names the mark, its version, its full and short names, its context of trust, the
 the five parts of the deed, each a language map (``en`` required, ``fr`` and others
 optional). Two ways to sign it:
 
-- through the running node (``--data-dir``, default ``./confiance-data``): posted to its
-  admin API with the admin token, signed by the node's did:web, published at
-  ``<node>/marks/<mark>/<version>``; the answer is printed;
+- through the running node (``--data-dir``, default ``./confiance-data``; found by its run
+  record, or ``--node URL``, and checked to be that data directory's node before the admin
+  token is sent: :mod:`confiance.node.running`): signed by the node's did:web, published at
+  ``<node>/marks/<mark>/<version>``; the signed definition is printed;
 - without a node (``--key KEY --base-url URL``): signed with a did:key, the mark IRI is
   ``<base-url>/marks/<mark>``; the signed JSON-LD goes to stdout, to host at that IRI.
 """
@@ -15,7 +16,6 @@ optional). Two ways to sign it:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import tomllib
@@ -26,7 +26,7 @@ from confiance.protocol.errors import MalformedDocument
 from confiance.protocol.limits import DEFAULT_LIMITS
 
 from ..config import default_data_dir, load_config
-from ..datadir import is_initialised, read_admin_token
+from ..datadir import is_initialised
 from .common import add_suite_argument, load_key, print_json, read_bytes, timestamp
 from .init import add_data_dir_argument
 
@@ -76,20 +76,19 @@ def run_create(args: argparse.Namespace) -> int:
     body = read_mark_file(args.file)
     if args.key:
         return _offline(args, body)
-    from ..peers import admin_request  # the one module allowed outbound HTTP
-    from .peers import _listen_url
+    from ..running import admin_call  # finds this data dir's node, checks it, then the token
 
     config = load_config(args.data_dir or default_data_dir())
     if not is_initialised(config.data_dir):
         raise MalformedDocument(f"{config.data_dir} holds no node (confiance init), and no "
                                 "--key was given to sign without one")
     body.setdefault("suite", args.suite)
-    answer = asyncio.run(admin_request(_listen_url(config, args.node),
-                                       read_admin_token(config), "POST", "/admin/marks", body))
+    answer = admin_call(config, "POST", "/admin/marks", body, node_url=args.node)
     if answer is None:
-        raise MalformedDocument("the node is not running (start it: confiance serve); "
-                                "definitions are published by the running node")
-    status, reply = answer
+        raise MalformedDocument(f"no node is running from {config.data_dir} (start it: "
+                                "confiance serve); definitions are published by the running "
+                                "node, or signed with --key")
+    status, reply = answer.status, answer.body
     if status not in (200, 201):
         detail = reply.get("detail") if isinstance(reply, dict) else str(reply)[:300]
         print(f"confiance marks create: {detail}", file=sys.stderr)

@@ -1,23 +1,31 @@
-"""``confiance verify``: check every proof of a credential, offline, and say why."""
+"""``confiance verify``: check every proof of a credential, offline, and say why.
+
+A Confiance assertion (a credential typed ``TrustAssertion``) must also pass what a node
+checks before storing one (:func:`~confiance.protocol.assertions.verify_assertion`: the
+JSON Schema of its kind, the model's rules, issuer binding, canonical form), reported as
+the check ``confiance-assertion``: the CLI and the node give the same verdict.
+
+did:web keys are never fetched: ``--did-document FILE`` gives an issuer's DID document
+(saved beside the credential, as ``confiance badges export`` does), whose keys then verify
+its proofs within their validity periods.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from confiance.protocol.errors import (
-    ConfianceError,
-    KeyResolutionError,
-    MalformedDocument,
-    VerificationError,
-)
-from confiance.protocol.keys import ResolvedKey, public_key_from_multibase, resolve_did_key
-from confiance.protocol.model import parse_datetime
-from confiance.protocol.signing import verify
+from confiance.protocol.errors import ConfianceError, VerificationError
 
 from .common import add_loader_argument, make_loader, read_json_document, timestamp
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from confiance.protocol.contexts import DocumentLoader
+    from confiance.protocol.signing import VerificationReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,22 +53,24 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from confiance.protocol.signing import verify
+
     try:
         doc = read_json_document(args.input)
         now = timestamp(args.now, "--now")
         loader = make_loader(args.context_dir)
-        if args.did_document:
-            did_document_resolver(args.did_document)  # unusable files: exit 2, not 1
+        resolver = did_document_resolver(args.did_document or [])
     except ConfianceError as exc:
         return _unusable(args, exc)
     try:
-        report = verify(doc, now=now, loader=loader,
-                        require_issuer_binding=args.require_issuer_binding,
-                        key_resolver=did_document_resolver(args.did_document or []))
+        report = verify(doc, now=now, loader=loader, key_resolver=resolver,
+                        require_issuer_binding=args.require_issuer_binding)
     except VerificationError as exc:  # a check raised instead of reporting: still a "no"
         return _failed(args, exc)
     except ConfianceError as exc:
         return _unusable(args, exc)
+    if report.ok and _is_confiance_assertion(doc):
+        report = _as_the_node_does(report, doc, now, loader, resolver)
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
@@ -71,9 +81,37 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _is_confiance_assertion(doc: dict[str, Any]) -> bool:
+    types = doc.get("type")
+    return isinstance(types, list) and "TrustAssertion" in types
+
+
+def _as_the_node_does(report: VerificationReport, doc: dict[str, Any], now: datetime,
+                      loader: DocumentLoader, resolver: Any) -> VerificationReport:
+    """``report`` plus the check a node makes before storing a Confiance assertion."""
+    from dataclasses import replace
+
+    from confiance.protocol.assertions import verify_assertion
+    from confiance.protocol.signing import Check
+
+    try:
+        signed = verify_assertion(doc, now=now, loader=loader, key_resolver=resolver)
+    except ConfianceError as exc:
+        check = Check("confiance-assertion", "fail", exc.message, exc)
+        return replace(report, ok=False, checks=(*report.checks, check))
+    check = Check("confiance-assertion", "pass",
+                  f"a valid {signed.kind} (schema, model, issuer binding, canonical form); "
+                  f"id {signed.id}")
+    return replace(report, checks=(*report.checks, check))
+
+
 def did_document_resolver(paths: list[str]) -> Any:
     """A key resolver for did:key and the keys of the given DID documents (with their
     ``validFrom``/``validUntil``, so a retired key still verifies what it signed in time)."""
+    from confiance.protocol.errors import KeyResolutionError, MalformedDocument
+    from confiance.protocol.keys import ResolvedKey, public_key_from_multibase, resolve_did_key
+    from confiance.protocol.model import parse_datetime
+
     keys: dict[str, ResolvedKey] = {}
     for path in paths:
         document = read_json_document(path)
