@@ -97,3 +97,20 @@ def test_two_nodes_federate_as_the_readme_shows(tmp_path: Path) -> None:
     assert "first exchange: exchanging with it now" in second
     assert listing.splitlines()[1].split()[0] == "e2"
     assert all(server.returncode == 0 for server in servers)
+
+
+def test_badges_without_a_node_as_the_readme_shows(tmp_path: Path) -> None:
+    """Sign a mark definition and a mark with a key, export the static site, verify it."""
+    if not (BIN / "confiance").exists():
+        pytest.skip("the confiance script is not installed beside this Python")
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block("badges")], cwd=tmp_path,
+                          env=environment(), capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    mark = json.loads((tmp_path / "alice-top-seller.json").read_text())
+    assert mark["credentialSubject"]["mark"] == {
+        "id": "https://shop.example/marks/top-seller", "version": "1"}
+    [page] = (tmp_path / "alice-badges" / "badges").glob("*/index.html")
+    assert 'id="status-word">valid<' in page.read_text(encoding="utf-8")
+    assert "valid" in done.stderr.splitlines()[-1]
