@@ -100,11 +100,13 @@ PUBLICATION_PATHS: dict[str, dict[str, Any]] = {
         "summary": "The badge as a shields.io endpoint (schemaVersion 1)",
         "operationId": "shieldsEndpoint", "parameters": [_ID],
         "responses": {"200": {"description": "shields.io endpoint JSON", "content": {
-            "application/json": {"schema": _OBJECT}}}, "404": _PROBLEM}}},
+            "application/json": {"schema": _OBJECT}}}, "400": _PROBLEM, "404": _PROBLEM,
+            "410": _PROBLEM}}},
     "/badges/{id}/openbadge.json": {"get": {
         "summary": "A TrustMark this node issued, as an Open Badges 3.0 "
                    "OpenBadgeCredential signed by the node", "operationId": "openBadge",
         "parameters": [_ID],
         "responses": {"200": {"description": "the signed OpenBadgeCredential", "content": {
-            "application/ld+json": {"schema": _OBJECT}}}, "404": _PROBLEM}}},
+            "application/ld+json": {"schema": _OBJECT}}}, "400": _PROBLEM, "404": _PROBLEM,
+            "410": _PROBLEM}}},
 }
