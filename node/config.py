@@ -17,6 +17,7 @@ Its layout::
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import tomllib
@@ -36,6 +37,7 @@ __all__ = [
     "config_to_toml",
     "default_data_dir",
     "load_config",
+    "loopback_listen",
     "with_listen",
 ]
 
@@ -265,6 +267,35 @@ def config_to_toml(config: NodeConfig) -> dict[str, Any]:
         doc["rate_limit"][f"{prefix}_per_second"] = rate.per_second
         doc["rate_limit"][f"{prefix}_burst"] = rate.burst
     return doc
+
+
+def loopback_listen(public_url: str | None) -> tuple[str, int] | None:
+    """Where a node whose public URL is on this machine must listen, or ``None``.
+
+    A public URL on a loopback address with an explicit port
+    (``http://127.0.0.1:9101``, ``http://localhost:9101``, ``http://[::1]:9101``) can only
+    be reached if the node listens on that very port: its did:web names it. ``confiance
+    init`` then records that address as the listen address, so that ``serve`` needs no
+    ``--port``. Any other public URL (a name behind a reverse proxy, no port) says nothing
+    about where the node listens.
+    """
+    if public_url is None:
+        return None
+    parts = urlsplit(public_url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if port is None:
+        return None
+    if host == "localhost":
+        return "127.0.0.1", port
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: reached through whatever resolves it
+        return None
+    return (host, port) if loopback else None
 
 
 def with_listen(config: NodeConfig, host: str | None, port: int | None) -> NodeConfig:

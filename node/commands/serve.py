@@ -15,6 +15,8 @@ The order matters, and each step is there for a failure a user met:
    the other commands use to find it), removed again on exit.
 
 ``--port 0`` takes a free port; the record and the first log line say which.
+``--background`` starts the same command as a process of its own and returns once it
+serves (:mod:`.background`; ``confiance stop`` ends it).
 
 Stops cleanly on SIGTERM or SIGINT: aiohttp stops accepting, finishes the requests in
 flight (up to 10 s), then the cleanup contexts close the store. Logs go to stderr, readable
@@ -68,6 +70,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--log-format", choices=("auto", "text", "json"),
                         help="log lines on stderr: text (readable) or json; default auto: "
                              "text on a terminal, else json (or the config's log.format)")
+    parser.add_argument("--background", action="store_true",
+                        help="run the node as a background process and return once it "
+                             "serves (it prints its URL); its log goes to DATA_DIR/serve.log; "
+                             "stop it with: confiance stop --data-dir DIR")
     parser.set_defaults(func=run)
 
 
@@ -100,6 +106,11 @@ def run(args: argparse.Namespace) -> int:
     from ..config import default_data_dir, load_config
 
     data_dir = Path(args.data_dir or default_data_dir())
+    if args.background:
+        from .background import start_in_background
+
+        return start_in_background(data_dir, host=args.host, port=args.port,
+                                   log_format=args.log_format)
     config = load_config(data_dir, host=args.host, port=args.port, log_format=args.log_format)
     sock = bind_listen_socket(config.host, config.port)  # 1: before anything else
     created = not data_dir.exists()

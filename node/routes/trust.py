@@ -114,4 +114,6 @@ async def get_trust(request: web.Request) -> web.Response:
         return engine.trust(source, target, context, algorithm, level=level)
 
     result = await request.app[TRUST_WORKER].run(query)
-    return web.json_response(result.to_json())
+    from ..explained import name_rules  # the sentences in the node's words
+
+    return web.json_response(await name_rules(request.app, result.to_json()))
