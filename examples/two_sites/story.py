@@ -11,8 +11,8 @@ the command it runs and the URLs to open:
    ("97% positive as a seller"); Alice accepts it with a signed request.
 2. Alice exports her badge page (``confiance badges export``) and gives E2 its address.
 3. E2 recognises E1's mark with a conversion rule of its own ("95% positive there is 4 stars
-   here") and publishes it on its page; E1 publishes nothing about E2. The two nodes
-   recognise each other as peers and gossip.
+   here") and publishes it on its page; E1 publishes nothing about E2. (The two nodes
+   recognise each other as peers from the start, each adding the other, and gossip.)
 4. E2 scores Alice on its own scale and says why (path, rule, assertion ids); E1's view of
    E2 is unchanged.
 5. Alice refers her friend Bob to E1: Bob starts with a better standing there than a
@@ -208,6 +208,10 @@ class Story:
         self.seen["start_seconds"] = time.monotonic() - started
         self.say(f"  E1={self.e1.did}  serves {self.e1.url}/")
         self.say(f"  E2={self.e2.did}  serves {self.e2.url}/")
+        self.say("  They recognise each other as peers (each side adds the other: recognition "
+                 "is one-way), so what one publishes reaches the other at once.")
+        self.run("peers", "add", self.e1.url, "--name", "E1", "--data-dir", "e2")
+        self.run("peers", "add", self.e2.url, "--name", "E2", "--data-dir", "e1")
 
     def step1_mark(self) -> None:
         self.say("\n1. E1's rating system gives Alice a trust mark, under a mark definition it "
@@ -249,16 +253,12 @@ class Story:
         self.seen["step2"] = {"page": page, "verify_page": verify_page}
 
     def step3_recognise(self) -> None:
-        self.say("\n3. The two nodes recognise each other as peers (each side adds the other: "
-                 "recognition is one-way) and gossip.")
-        self.run("peers", "add", self.e2.url, "--name", "E2", "--data-dir", "e1")
-        self.run("peers", "add", self.e1.url, "--name", "E1", "--data-dir", "e2")
+        self.say("\n3. E2 decides, on its own, how it reads E1's mark: 98% or more is 5 stars "
+                 "here, 95% or more is 4, anything else 1. It publishes that rule on its own "
+                 "page; E1 is not asked, and publishes nothing about E2.")
         before = {"e1_e2": self.trust(self.e1, self.e1.did, self.e2.did),
                   "e1_alice": self.trust(self.e1, self.e1.did, self.people["Alice"]),
                   "e1_rules": self.http(f"{self.e1.url}/").json()["rules"]}
-        self.say("  E2 then decides, on its own, how it reads E1's mark: 98% or more is 5 "
-                 "stars here, 95% or more is 4, anything else 1. It publishes that rule on its "
-                 "own page; E1 is not asked and publishes nothing about E2.")
         rule = self.run("rules", "add", f"{self.e1.url}/marks/positive-feedback/1", "--rule",
                         str(RULE_FILE), "--scale", "1:5", "--data-dir", "e2")
         sentences = [r["sentence"] for r in self.http(f"{self.e2.url}/").json()["rules"]
@@ -388,7 +388,7 @@ class Story:
         self.run("subject", "export", "--key", "alice.json", "--node", self.e2.url, "--out",
                  "alice-at-e2.json")
         export = json.loads((self.workdir / "alice-at-e2.json").read_text(encoding="utf-8"))
-        held = {site.name: self._held(site, alice) for site in (self.e1, self.e2)}
+        held = {site.name: sorted(self._held(site, alice)) for site in (self.e1, self.e2)}
         self.say(f"  E2 holds {len(export['about'])} assertion(s) about her and "
                  f"{len(export['issued'])} she issued: alice-at-e2.json")
         erased = self.run("subject", "erase", "--all", "--key", "alice.json", "--node",
@@ -423,6 +423,13 @@ class Story:
             self.seen.setdefault("seconds", {})[step.__name__] = time.monotonic() - began
         self.seen["total_seconds"] = time.monotonic() - started
         return self.seen
+
+    def figures(self) -> dict[str, Any]:
+        """What was seen, with who is who (for ``--figures``)."""
+        sites = {site.name: {"url": site.url, "did": site.did,
+                             "data_dir": str(site.data_dir)} for site in (self.e1, self.e2)}
+        return {"sites": sites, "people": self.people, "workdir": str(self.workdir),
+                "transcript": self.transcript, **self.seen}
 
     # ------------------------------------------------------------------ helpers
     def _who(self, did: str) -> str:
@@ -464,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
                                                      "(default: a new temporary folder)")
     parser.add_argument("--ports", type=int, nargs=2, metavar=("E1", "E2"),
                         help="the two nodes' ports (default: two free ones)")
+    parser.add_argument("--figures", type=Path, metavar="FILE",
+                        help="write what each step observed (JSON) to FILE")
     parser.add_argument("--keep", action="store_true",
                         help="leave the nodes running at the end (stop them with: confiance "
                              "stop --data-dir WORKDIR/e1, and e2)")
@@ -475,6 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seen = story.play()
         print(f"\nThe story took {seen['total_seconds']:.1f} s.")
+        if args.figures:
+            args.figures.write_text(json.dumps(story.figures(), indent=2, default=str),
+                                    encoding="utf-8")
         if args.keep:
             print(f"The nodes keep running: {story.e1.url}/ and {story.e2.url}/ ; stop them "
                   f"with: confiance stop --data-dir {workdir / 'e1'} (and e2)")
