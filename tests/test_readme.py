@@ -99,7 +99,7 @@ def test_quickstart_serve(tmp_path: Path) -> None:
     """The quickstart's node, started the same way: ``confiance serve`` in a fresh folder
     (its port, 8080, made free for this run by ``CONFIANCE_PORT``)."""
     needs_cli()
-    command = [b for b in blocks() if b.reason is not None][0].text.strip()
+    command = next(b for b in blocks() if b.reason is not None).text.strip()
     assert command.rsplit("&& ", 1)[-1] == ".venv/bin/confiance serve"
     port = free_port()
     with open(tmp_path / "serve.log", "wb") as log:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import pytest
@@ -261,7 +261,7 @@ def test_a_negative_scale_reads_as_a_value(capsys: pytest.CaptureFixture[str],
 
 # ------------------------------------------------------------------ rules
 class _Files(BaseHTTPRequestHandler):
-    files: dict[str, Any] = {}
+    files: ClassVar[dict[str, Any]] = {}
 
     def do_GET(self) -> None:
         body = self.files.get(self.path)
