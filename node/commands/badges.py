@@ -192,7 +192,8 @@ def _did_file(did: str) -> str:
 def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str | None,
                 context_dir: str | None) -> int:
     """Write the site; return how many badge pages were written."""
-    now = datetime.now(UTC).replace(microsecond=0)
+    # the real time: a mark issued a moment ago is valid from a fraction of this second
+    now = datetime.now(UTC)
     renderer = Renderer()
     loader = open_badges_loader(make_loader(context_dir))
     out.mkdir(parents=True, exist_ok=True)
@@ -243,7 +244,8 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
         command = ("confiance verify " + (f"--did-document ../../{did_rel} " if did_rel else "")
                    + "assertion.jsonld")
         live = f"{source.node_url}/badges/{short}" if source.node_url else None
-        facts = Facts(id=item.id, assertion=a, status=status, checked_at=now, checks=checks,
+        facts = Facts(id=item.id, assertion=a, status=status,
+                      checked_at=now.replace(microsecond=0), checks=checks,
                       definition=definition, definition_url=definition_url,
                       names=source.names, offline=True)
         links = Links(css="../../confiance.css", home="../../index.html", svg="badge.svg",
@@ -272,7 +274,8 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
                          groups=[{"context": c, "entries": g} for c, g in groups.items()])
     (out / "index.html").write_text(page, encoding="utf-8")
     manifest = {"subject": subject, "name": name, "lang": lang, "node": source.node_url,
-                "names": source.names, "writtenAt": format_datetime(now),
+                "names": source.names,
+                "writtenAt": format_datetime(now.replace(microsecond=0)),
                 "badges": [_without_nulls({"id": item.id, "status": item.status,
                                            "accepted": item.accepted,
                                            "statusSaid": item.status_said})
