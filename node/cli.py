@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_in(arguments))
     args = parser.parse_args(arguments)
+    args.command_line = arguments  # as given: serve --background runs it again, itself
     try:
         code = args.func(args)
     except ConfianceError as exc:

@@ -61,21 +61,25 @@ def _tail(path: Path, start: int, lines: int = 8) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def start_in_background(data_dir: Path, *, host: str | None, port: int | None,
+def start_in_background(data_dir: Path, command_line: list[str], *,
                         log_format: str | None) -> int:
-    """Start ``confiance serve`` for ``data_dir`` detached; return once it serves."""
+    """Start ``confiance serve`` for ``data_dir`` detached; return once it serves.
+
+    ``command_line`` is the ``serve`` command as given: the background process runs it
+    without ``--background`` (whatever other options it has), its log in text lines unless
+    ``--log-format`` says otherwise.
+    """
     from ..running import read_run_record
 
     created = not data_dir.exists()
     os.umask(0o077)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = data_dir / LOG_FILE
-    argv = [sys.executable, "-m", "confiance.node.cli", "serve", "--data-dir", str(data_dir),
-            "--log-format", log_format or "text"]
-    if host is not None:
-        argv += ["--host", host]
-    if port is not None:
-        argv += ["--port", str(port)]
+    again = [a for a in command_line
+             if not (a.startswith("--b") and "--background".startswith(a))]
+    argv = [sys.executable, "-m", "confiance.node.cli", *again]
+    if log_format is None:
+        argv += ["--log-format", "text"]
     with open(log_path, "ab") as log:
         start = log.tell()
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,

@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if args.background:
         from .background import start_in_background
 
-        return start_in_background(data_dir, host=args.host, port=args.port,
+        return start_in_background(data_dir, getattr(args, "command_line", None) or
+                                   ["serve", "--data-dir", str(data_dir), "--background"],
                                    log_format=args.log_format)
     config = load_config(data_dir, host=args.host, port=args.port, log_format=args.log_format)
     sock = bind_listen_socket(config.host, config.port)  # 1: before anything else
