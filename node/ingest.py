@@ -31,6 +31,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -223,17 +224,20 @@ class Ingestor:
                 self.executor, self._verify, document)
         record = record_for(signed, jcs=jcs)
         cap = None if record.issuer == self.keyring.did else self.unaccepted_cap
-        return await self._store(record, cap)
+        return await self._store(record, cap, signed)
 
     async def publish(self, signed: SignedAssertion, *, status_index: int | None = None
                       ) -> PutResult:
         """Store an assertion this node has just signed itself (no cap, no re-verification)."""
-        return await self._store(record_for(signed, status_index=status_index), None)
+        return await self._store(record_for(signed, status_index=status_index), None, signed)
 
-    async def _store(self, record: AssertionRecord, cap: int | None) -> PutResult:
+    async def _store(self, record: AssertionRecord, cap: int | None,
+                     signed: SignedAssertion) -> PutResult:
         result = await self.store.put(record, unaccepted_cap=cap)
         if result.created:
-            await _notify(self.listeners, result.stored, record.id)
+            # listeners get the parsed assertion too: nobody parses what was just verified
+            await _notify(self.listeners, replace(result.stored, parsed=signed.assertion),
+                          record.id)
         return result
 
 

@@ -26,9 +26,9 @@ valid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "STATUSES",
@@ -77,7 +77,13 @@ class AssertionRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class StoredAssertion:
-    """A held assertion and its derived state."""
+    """A held assertion and its derived state.
+
+    ``parsed`` is the assertion (the model's dataclass) when the one who made this value
+    had it at hand: the ingestor sets it on what it hands to its listeners, so the trust
+    engine need not parse and check again what was just verified. Read from a store, it
+    is None.
+    """
 
     record: AssertionRecord
     seq: int
@@ -85,6 +91,7 @@ class StoredAssertion:
     revoked_by: str | None
     superseded_by: str | None
     decision: bool | None
+    parsed: Any = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
