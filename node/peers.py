@@ -51,7 +51,7 @@ import secrets
 import time
 import tomllib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -134,6 +134,16 @@ log = logging.getLogger("confiance.gossip")
 SESSION_HEADER = "Confiance-Gossip-Session"
 _ORIGIN: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
     "confiance_gossip_origin", default=None)
+
+
+@contextlib.contextmanager
+def _origin(peer: str, root: str) -> Iterator[None]:
+    """Inside: the document being stored came from ``peer`` on the tree of ``root``."""
+    token = _ORIGIN.set((peer, root))
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def current_origin() -> tuple[str, str] | None:
@@ -818,8 +828,10 @@ class Gossip:
         # keys of recognised peers named by the batch, fetched once each, before verifying
         await self.keys.prefetch_many(d for d in docs if not is_notice(d) and (
             filters.empty or _passes(d, filters)))
+        # Assertions go to the ingestor in runs (one held look-up, one executor call to
+        # verify, one transaction); an erasure notice, in its place in the order, alone.
+        kept: list[tuple[int, bool]] = []
         for i, doc in enumerate(docs):
-            root = roots[i] if i < len(roots) else ""
             self.stats.payloads_received += 1
             self.stats.payload_bytes_received += len(json.dumps(
                 doc, separators=(",", ":"), ensure_ascii=False).encode())
@@ -827,44 +839,66 @@ class Gossip:
             if not notice and not filters.empty and not _passes(doc, filters):
                 self.stats.filtered += 1
                 continue
-            token = _ORIGIN.set((peer, root))
-            try:
-                if notice:  # an erasure: the issuer's signed request is checked, not the peer
-                    created = await self.node.ingestor.apply_notice(dict(doc))
-                else:
-                    created = (await self.node.ingestor.submit(dict(doc))).created
-            except (Gone, Conflict, KeyResolutionError, ValidityError) as exc:
-                # erased here, a revocation ahead of its target, a did:web we cannot
-                # resolve, outside its validity window: not the peer's fault
-                self.stats.deferred += 1
-                log.debug("document from %s set aside: %s", peer, exc.slug)
-                continue
-            except ConfianceError as exc:
-                if exc.status >= 500:
-                    raise
-                self.stats.invalid += 1
-                self.scores[peer].record_invalid(now)
-                log.info("invalid document from peer", extra={"peer": peer,
-                                                              "problem": exc.slug})
-                await self._check_drop(peer)
-                continue
-            finally:
-                _ORIGIN.reset(token)
-            if created:
-                self.stats.first_deliveries += 1
-                self.scores[peer].record_first(now)
-            elif solicited:
-                self.stats.duplicates_solicited += 1
-            else:
-                self.stats.duplicates += 1
-                delivery = self.plumtree.on_push(digest_of(doc), peer, root=root, first=False,
-                                                 now=now)
-                if delivery.prune:
-                    prune.add(root)
-                elif root not in prune:
-                    self.scores[peer].record_duplicate(now)
+            kept.append((i, notice))
+        start = 0
+        while start < len(kept):
+            end = start + 1
+            if not kept[start][1]:
+                while end < len(kept) and not kept[end][1]:
+                    end += 1
+            run = [i for i, _ in kept[start:end]]
+            start = end
+            outcomes = await self._ingest_run(docs, roots, run, peer)
+            for i, outcome in zip(run, outcomes, strict=True):
+                root = roots[i] if i < len(roots) else ""
+                if isinstance(outcome, (Gone, Conflict, KeyResolutionError, ValidityError)):
+                    # erased here, a revocation ahead of its target, a did:web we cannot
+                    # resolve, outside its validity window: not the peer's fault
+                    self.stats.deferred += 1
+                    log.debug("document from %s set aside: %s", peer, outcome.slug)
+                elif isinstance(outcome, ConfianceError):
+                    if outcome.status >= 500:
+                        raise outcome
+                    self.stats.invalid += 1
+                    self.scores[peer].record_invalid(now)
+                    log.info("invalid document from peer", extra={"peer": peer,
+                                                                  "problem": outcome.slug})
                     await self._check_drop(peer)
+                elif outcome:
+                    self.stats.first_deliveries += 1
+                    self.scores[peer].record_first(now)
+                elif solicited:
+                    self.stats.duplicates_solicited += 1
+                else:
+                    self.stats.duplicates += 1
+                    delivery = self.plumtree.on_push(digest_of(docs[i]), peer, root=root,
+                                                     first=False, now=now)
+                    if delivery.prune:
+                        prune.add(root)
+                    elif root not in prune:
+                        self.scores[peer].record_duplicate(now)
+                        await self._check_drop(peer)
         return tuple(sorted(prune))
+
+    async def _ingest_run(self, docs: list[Mapping[str, Any]], roots: list[str],
+                          run: list[int], peer: str) -> list[bool | ConfianceError]:
+        """Ingest ``docs[i]`` for ``i`` in ``run``: whether each was new, or its refusal.
+
+        A run is one erasure notice, or consecutive assertions (verified and stored
+        together); each assertion is forwarded as coming from ``peer`` on its root's tree.
+        """
+        def origin(i: int) -> contextlib.AbstractContextManager[object]:
+            return _origin(peer, roots[run[i]] if run[i] < len(roots) else "")
+
+        if is_notice(docs[run[0]]):
+            with origin(0):
+                try:
+                    return [await self.node.ingestor.apply_notice(dict(docs[run[0]]))]
+                except ConfianceError as exc:
+                    return [exc]
+        outcomes = await self.node.ingestor.submit_many([dict(docs[i]) for i in run],
+                                                        around=origin)
+        return [o if isinstance(o, ConfianceError) else o.created for o in outcomes]
 
     async def _documents(self, digests: Iterable[bytes]) -> tuple[list[dict[str, Any]],
                                                                   list[str]]:

@@ -169,6 +169,14 @@ class Store(Protocol):
     async def put(self, record: AssertionRecord, *, unaccepted_cap: int | None) -> PutResult:
         """Store ``record`` unless held already (``created=False``, idempotent)."""
 
+    async def put_many(self, records: Sequence[tuple[AssertionRecord, int | None]]
+                       ) -> list[PutResult | Exception]:
+        """:meth:`put` each (record, unaccepted_cap) in order, in one transaction.
+
+        Each put succeeds or fails on its own (a refused one leaves the others, and sees
+        those before it); the refusal is returned in its place.
+        """
+
     async def get(self, assertion_id: str) -> StoredAssertion | None: ...
 
     async def get_many(self, ids: Sequence[str]) -> list[StoredAssertion]: ...

@@ -395,6 +395,25 @@ class SqliteStore:
 
         return await self._write(run)
 
+    async def put_many(self, records: Sequence[tuple[AssertionRecord, int | None]]
+                       ) -> list[PutResult | Exception]:
+        now = self._clock()
+        self._note([record.id for record, _ in records])
+
+        def run(conn: sqlite3.Connection) -> list[PutResult | Exception]:
+            outcomes: list[PutResult | Exception] = []
+            for record, cap in records:
+                conn.execute("SAVEPOINT each")
+                try:
+                    outcomes.append(_put(conn, record, cap, now))
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO each")
+                    outcomes.append(exc)
+                conn.execute("RELEASE each")
+            return outcomes
+
+        return await self._write(run) if records else []
+
     async def erase(self, issuer: str, ids: Sequence[str] | None, *,
                     now: datetime) -> list[str]:
         def run(conn: sqlite3.Connection) -> list[str]:
