@@ -322,6 +322,10 @@ class GossipStats:
     hellos_refused: int = 0
 
 
+#: ids asked for (want) remembered per peer, at most
+_MAX_ASKED = 65536
+
+
 def _take(queue: OrderedDict[bytes, Any], n: int) -> list[tuple[bytes, Any]]:
     items: list[tuple[bytes, Any]] = []
     while queue and len(items) < n:
@@ -583,6 +587,9 @@ class Gossip:
         self._slots = asyncio.Semaphore(settings.max_requests_in_flight)
         self._tasks: list[asyncio.Task[None]] = []
         self.keys = PeerKeys(self)
+        # (peer, id) -> until when: ids we answered a peer's ihave with ``want`` for; its
+        # push of them is an answer, not a flood, even if another peer was faster
+        self._asked: OrderedDict[tuple[str, bytes], float] = OrderedDict()
 
     @staticmethod
     def clock() -> float:
@@ -867,7 +874,7 @@ class Gossip:
                 elif outcome:
                     self.stats.first_deliveries += 1
                     self.scores[peer].record_first(now)
-                elif solicited:
+                elif solicited or self._asked.pop((peer, digest_of(docs[i])), -1.0) >= now:
                     self.stats.duplicates_solicited += 1
                 else:
                     self.stats.duplicates += 1
@@ -1056,6 +1063,11 @@ class Gossip:
                        if d not in self.catalog]
             want = self.plumtree.on_ihave([d for d, _ in unknown], peer, now=now,
                                           roots=[r for _, r in unknown])
+            for digest in want:
+                self._asked[(peer, digest)] = now + self.settings.request_timeout
+                self._asked.move_to_end((peer, digest))
+            while len(self._asked) > _MAX_ASKED:
+                self._asked.popitem(last=False)
             return Want(ids=want)
         if isinstance(message, Want | Graft):
             if isinstance(message, Graft):
