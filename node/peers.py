@@ -590,6 +590,8 @@ class Gossip:
         # (peer, id) -> until when: ids we answered a peer's ihave with ``want`` for; its
         # push of them is an answer, not a flood, even if another peer was faster
         self._asked: OrderedDict[tuple[str, bytes], float] = OrderedDict()
+        # (peer, root) -> when we first told the peer to stop pushing that tree to us
+        self._pruned_at: dict[tuple[str, str], float] = {}
 
     @staticmethod
     def clock() -> float:
@@ -882,9 +884,18 @@ class Gossip:
                                                      first=False, now=now)
                     if delivery.prune:
                         prune.add(root)
+                        self._pruned_at[(peer, root)] = now
+                        while len(self._pruned_at) > _MAX_ASKED:
+                            self._pruned_at.pop(next(iter(self._pruned_at)))
                     elif root not in prune:
-                        self.scores[peer].record_duplicate(now)
-                        await self._check_drop(peer)
+                        # pruned already: say it again (a prune rides on an answer that
+                        # may have been lost), and blame the sender only when it still
+                        # pushes long after it was first told
+                        prune.add(root)
+                        told = self._pruned_at.get((peer, root))
+                        if told is None or now - told > self.settings.request_timeout:
+                            self.scores[peer].record_duplicate(now)
+                            await self._check_drop(peer)
         return tuple(sorted(prune))
 
     async def _ingest_run(self, docs: list[Mapping[str, Any]], roots: list[str],
