@@ -48,6 +48,7 @@ import logging
 import os
 import random
 import secrets
+import ssl
 import time
 import tomllib
 from collections import OrderedDict
@@ -115,6 +116,7 @@ from .problems import Conflict, Gone, HelloNotAuthenticated
 from .remotekeys import PeerKeySet, RemoteKeys, RemoteKeysRefused, key_set_from_documents
 from .storage import StoredAssertion
 from .storage.gossip_sqlite import GossipStore, PeerRow
+from .tls import client_context
 
 __all__ = [
     "GOSSIP",
@@ -1317,7 +1319,8 @@ async def _gossip_context(app: web.Application) -> AsyncIterator[None]:
     settings = _settings_for(app, node)
     store = await GossipStore.open(node.config.data_dir)
     http = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=settings.max_requests_in_flight * 2),
+        connector=aiohttp.TCPConnector(limit=settings.max_requests_in_flight * 2,
+                                       ssl=client_context(node.config)),
         timeout=aiohttp.ClientTimeout(total=settings.request_timeout),
         headers={"User-Agent": f"confiance/{node.version} gossip"})
     gossip = Gossip(node, store, http, settings)
@@ -1345,10 +1348,16 @@ def setup(app: web.Application) -> None:
 
 async def admin_request(base_url: str, token: str, method: str, path: str,
                         body: Mapping[str, Any] | None = None, *,
-                        timeout: float = 5.0) -> tuple[int, Any] | None:
-    """Call a running node's admin API (for ``confiance peers``); None if unreachable."""
+                        timeout: float = 5.0, ssl_context: ssl.SSLContext | None = None
+                        ) -> tuple[int, Any] | None:
+    """Call a running node's admin API (for ``confiance peers``); None if unreachable.
+
+    ``ssl_context``: whom to trust for an https node (default: the system's CAs).
+    """
+    connector = aiohttp.TCPConnector(ssl=ssl_context) if ssl_context is not None else None
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout),
+                                         connector=connector) as http, \
                 http.request(method, base_url.rstrip("/") + path, json=body,
                              headers={"Authorization": f"Bearer {token}"}) as resp:
             text = await resp.text()

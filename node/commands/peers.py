@@ -22,6 +22,7 @@ from ..config import NodeConfig, default_data_dir, load_config
 from ..datadir import is_initialised, read_admin_token
 from ..peers import admin_request, filters_from_json, normalise_url
 from ..storage.gossip_sqlite import open_sync
+from ..tls import client_context
 from .init import add_data_dir_argument
 
 __all__ = ["register"]
@@ -58,6 +59,8 @@ def register(sub: Any) -> None:
 def _listen_url(config: NodeConfig, override: str | None) -> str:
     if override:
         return normalise_url(override)
+    if config.tls_cert is not None:  # https: the name its certificate is for
+        return config.base_url
     host = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{config.port}"
@@ -67,7 +70,7 @@ def _live(config: NodeConfig, args: argparse.Namespace, method: str, path: str,
           body: dict[str, Any] | None = None) -> tuple[int, Any] | None:
     token = read_admin_token(config)
     return asyncio.run(admin_request(_listen_url(config, args.node), token, method, path,
-                                     body))
+                                     body, ssl_context=client_context(config)))
 
 
 def _problem(answer: Any) -> str:
