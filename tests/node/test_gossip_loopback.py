@@ -8,6 +8,7 @@ is stored anywhere. Every wait is bounded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
@@ -217,3 +218,48 @@ async def test_revocations_spread_and_erased_ids_are_not_brought_back(
                      TIMEOUT, "two anti-entropy rounds at node 2")
     assert await net[2].node.store.get(assertion_id(kept)) is None
     assert await net[2].node.store.tombstone(assertion_id(kept)) is not None
+
+
+async def test_a_lost_prune_is_repeated_and_only_a_peer_ignoring_it_is_dropped(
+        net: list[LiveNode], http: aiohttp.ClientSession) -> None:
+    """A duplicate from a peer pruned in that tree prunes again (the prune rode on an
+    answer that may have been lost) and costs nothing for ``request_timeout``; a peer that
+    keeps pushing after that is flooding: throttled, then dropped."""
+    target = net[0]
+    rogue = KeyServer(free_ports(1)[0])
+    await rogue.start()
+    try:
+        await peer(http, target, rogue)  # type: ignore[arg-type]
+
+        async def call(body: bytes, token: str | None) -> tuple[int, Any]:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Confiance-Gossip-Session"] = token
+            async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
+                return resp.status, parse_message(await resp.read())
+
+        async def counters() -> dict[str, Any]:
+            listing = await (await http.get(target.url + "/admin/peers",
+                                            headers=target.admin_headers())).json()
+            return next(p for p in listing["peers"] if p["url"] == rogue.url)
+
+        _, welcome = await call(hello_bytes(rogue.url, rogue.key, target.node.did), None)
+        token = welcome.session
+        doc = docs(Party(9), 1, "p")[0]
+        push = encode_message(Push(assertions=(doc,), roots=(rogue.url,)))
+        assert (await call(push, token))[1] == Ack()  # first delivery: the rogue is eager
+        assert (await call(push, token))[1] == Ack(prune=(rogue.url,))  # pruned
+        for _ in range(80):  # an answer carrying the prune was lost: told again, no blame
+            assert (await call(push, token))[1] == Ack(prune=(rogue.url,))
+        listed = await counters()
+        assert listed["status"] == "good" and listed["counters"]["duplicates"] == 0
+        await asyncio.sleep(target.settings.request_timeout + 0.2)
+        for _ in range(80):  # still pushing long after: a flood
+            status, _ = await call(push, token)
+            if status != 200:
+                break
+        listed = await counters()
+        assert listed["status"] in ("throttled", "dropped")
+        assert listed["counters"]["duplicates"] > 50 and status == 429
+    finally:
+        await rogue.stop()
