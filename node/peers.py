@@ -1288,9 +1288,13 @@ class Gossip:
         for digest in sorted(run.need):  # may be on its way: ask only if still missing later
             if digest not in self.catalog:
                 link.want_later.setdefault(digest, now + grace)
+        # What the peer lacks is announced (ihave), not pushed: under load much of it is on
+        # its way along the trees already, and the peer asks only for what is still missing
+        # when its graft timer runs out (pushed repairs made duplication 1.39 at 32 nodes).
         for digest in sorted(run.have):  # skip what just arrived: it may be on its way there
-            if not self.catalog.is_tombstoned(digest) and self.catalog.age(digest, now) >= grace:
-                link.push[digest] = self.catalog.root_of(digest)
+            if not self.catalog.is_tombstoned(digest) and self.catalog.age(digest, now) >= grace \
+                    and digest not in link.push:
+                link.ihave[digest] = self.catalog.root_of(digest)
                 self.stats.repairs_sent += 1
         if run.need or run.have:
             log.info("anti-entropy", extra={"peer": link.url, "need": len(run.need),

@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 
 from confiance.protocol.assertions import issue
 from confiance.protocol.errors import SchemaError
+from confiance.protocol.keys import KeyPair
+from confiance.protocol.marks import MarkDefinition, sign_definition
 from confiance.protocol.model import to_credential
 from confiance.protocol.schemacheck import compile_schema, json_equal
 from confiance.protocol.schemas import (
-    SCHEMA_KINDS,
+    SCHEMA_NAMES,
     compiled_check,
     reference_validator,
     validate_document,
@@ -108,7 +110,7 @@ def test_vectors_and_every_one_change_mutation(path: Path) -> None:
     assert len(candidates) > 200
     refused = 0
     for candidate in candidates:
-        for other in SCHEMA_KINDS:
+        for other in SCHEMA_NAMES:
             same_verdict(candidate, other)
         refused += not reference_validator(kind).is_valid(candidate)
     assert refused > len(candidates) // 2  # the mutations do reach the refusals
@@ -122,13 +124,31 @@ def test_generated_assertions_and_their_mutations(assertion: Any, suite: str,
     signed = issue(assertion, strategies.key_for(assertion), suite=suite,
                    created=CREATED).document
     for doc in (to_credential(assertion), signed):
-        for kind in SCHEMA_KINDS:
+        for kind in SCHEMA_NAMES:
             same_verdict(doc, kind)
     candidates = mutations(signed)
     for candidate in data.draw(st.lists(st.sampled_from(candidates), min_size=10,
                                         max_size=40)):
-        for kind in SCHEMA_KINDS:
+        for kind in SCHEMA_NAMES:
             same_verdict(candidate, kind)
+
+
+def test_a_mark_definition_and_every_one_change_mutation() -> None:
+    key = KeyPair.generate(bytes(range(1, 33)))
+    definition = MarkDefinition(
+        issuer=key.did, mark="https://e1.example/marks/top-seller", version="1",
+        context="seller", name="Top seller", short_name="top seller",
+        terms={"en": "The terms."}, says={"en": "It says.", "fr": "Elle dit."},
+        does_not_say={"en": "Not this."}, earned_by={"en": "By selling."},
+        lost_by={"en": "By cheating."}, lasts={"en": "A year."}, valid_from=CREATED)
+    doc = sign_definition(definition, key, created=CREATED)
+    assert compiled_check("MarkDefinition")(doc)
+    refused = 0
+    for candidate in mutations(doc):
+        for name in SCHEMA_NAMES:
+            same_verdict(candidate, name)
+        refused += not reference_validator("MarkDefinition").is_valid(candidate)
+    assert refused > 100
 
 
 def test_refusals_keep_the_reference_message() -> None:
