@@ -48,7 +48,6 @@ import logging
 import os
 import random
 import secrets
-import ssl
 import time
 import tomllib
 from collections import OrderedDict
@@ -1290,7 +1289,7 @@ class Gossip:
                 link.want_later.setdefault(digest, now + grace)
         # What the peer lacks is announced (ihave), not pushed: under load much of it is on
         # its way along the trees already, and the peer asks only for what is still missing
-        # when its graft timer runs out (pushed repairs made duplication 1.39 at 32 nodes).
+        # when its graft timer runs out.
         for digest in sorted(run.have):  # skip what just arrived: it may be on its way there
             if not self.catalog.is_tombstoned(digest) and self.catalog.age(digest, now) >= grace \
                     and digest not in link.push:
@@ -1352,16 +1351,10 @@ def setup(app: web.Application) -> None:
 
 async def admin_request(base_url: str, token: str, method: str, path: str,
                         body: Mapping[str, Any] | None = None, *,
-                        timeout: float = 5.0, ssl_context: ssl.SSLContext | None = None
-                        ) -> tuple[int, Any] | None:
-    """Call a running node's admin API (for ``confiance peers``); None if unreachable.
-
-    ``ssl_context``: whom to trust for an https node (default: the system's CAs).
-    """
-    connector = aiohttp.TCPConnector(ssl=ssl_context) if ssl_context is not None else None
+                        timeout: float = 5.0) -> tuple[int, Any] | None:
+    """Call a running node's admin API (for ``confiance peers``); None if unreachable."""
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout),
-                                         connector=connector) as http, \
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
                 http.request(method, base_url.rstrip("/") + path, json=body,
                              headers={"Authorization": f"Bearer {token}"}) as resp:
             text = await resp.text()

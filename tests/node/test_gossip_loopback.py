@@ -62,6 +62,16 @@ async def inject(http: aiohttp.ClientSession, node: LiveNode, doc: dict[str, Any
         assert resp.status == 201, await resp.text()
 
 
+async def gossip_call(http: aiohttp.ClientSession, target: LiveNode, body: bytes,
+                      token: str | None) -> tuple[int, Any]:
+    """One ``POST /gossip`` to ``target`` (in the session ``token``): status, message."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Confiance-Gossip-Session"] = token
+    async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
+        return resp.status, parse_message(await resp.read())
+
+
 def everyone_holds(nodes: list[LiveNode], ids: set[bytes]) -> bool:
     return all(ids <= n.held() for n in nodes if n.running)
 
@@ -148,12 +158,8 @@ async def _invalid_assertions_get_a_peer_dropped(
         doc["credentialSubject"]["score"] = 5 if doc["credentialSubject"]["score"] != 5 else 1
         tampered.append(doc)
 
-    async def call(body: bytes, token: str | None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Confiance-Gossip-Session"] = token
-        async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
-            return resp.status, parse_message(await resp.read())
+    def call(body: bytes, token: str | None) -> Any:
+        return gossip_call(http, target, body, token)
 
     status, welcome = await call(hello_bytes(rogue_url, rogue.key, target.node.did), None)
     assert status == 200
@@ -231,12 +237,8 @@ async def test_a_lost_prune_is_repeated_and_only_a_peer_ignoring_it_is_dropped(
     try:
         await peer(http, target, rogue)  # type: ignore[arg-type]
 
-        async def call(body: bytes, token: str | None) -> tuple[int, Any]:
-            headers = {"Content-Type": "application/json"}
-            if token:
-                headers["Confiance-Gossip-Session"] = token
-            async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
-                return resp.status, parse_message(await resp.read())
+        def call(body: bytes, token: str | None) -> Any:
+            return gossip_call(http, target, body, token)
 
         async def counters() -> dict[str, Any]:
             listing = await (await http.get(target.url + "/admin/peers",
