@@ -165,6 +165,8 @@ async def main() -> None:
     parser.add_argument("--cpu-assertions", type=int, default=800, help="per suite")
     parser.add_argument("--reads", type=int, default=6000, help="per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--data-root", help="where the node's data directory goes (default: "
+                        "the system's temporary folder; /dev/shm takes the disk's fsync out)")
     args = parser.parse_args()
     rounds = max(1, args.rounds)
     suites = ("eddsa-jcs-2022", "eddsa-rdfc-2022")
@@ -175,7 +177,7 @@ async def main() -> None:
     cpu_batches = {suite: signed_batch(args.cpu_assertions, suite, 21 + k)
                    for k, suite in enumerate(suites)}
     bodies = {suite: [json.dumps(d).encode() for d in docs] for suite, docs in batches.items()}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.data_root) as tmp:
         node_port, bare_port = free_port(), free_port()
         env = {**os.environ, "CONFIANCE_WRITE_PER_SECOND": "0", "CONFIANCE_READ_PER_SECOND": "0",
                "CONFIANCE_LOG_LEVEL": "WARNING"}
