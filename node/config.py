@@ -87,6 +87,11 @@ class NodeConfig:
     status_list_size: int = 131_072
     log_format: str = "auto"  # text on a terminal, else json (node/logs.py)
     log_level: str = "INFO"
+    # TLS: serve https with this certificate chain and key (PEM files); trust these CAs
+    # (a PEM bundle) for the peers' https, instead of the system's.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    peer_ca_bundle: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -114,6 +119,8 @@ class NodeConfig:
             raise MalformedDocument(f"default_suite must be one of {', '.join(SUITES)}")
         if self.log_format not in ("auto", "json", "text"):
             raise MalformedDocument("log_format must be auto, json or text")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise MalformedDocument("tls_cert and tls_key go together: give both or neither")
 
     # Paths inside the data directory.
     @property
@@ -134,11 +141,11 @@ class NodeConfig:
 
     @property
     def base_url(self) -> str:
-        """The public URL, else the listen address (``http://host:port``)."""
+        """The public URL, else the listen address (``http(s)://host:port``)."""
         if self.public_url is not None:
             return self.public_url
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls_cert else 'http'}://{host}:{self.port}"
 
 
 # TOML layout: section -> {key: field name}. Flat fields, grouped for people.
@@ -153,6 +160,7 @@ _TOML_LAYOUT: dict[str, dict[str, str]] = {
     "rate_limit": {"trust_forwarded_for": "trust_forwarded_for",
                    "max_tracked_clients": "max_tracked_clients"},
     "log": {"format": "log_format", "level": "log_level"},
+    "tls": {"cert": "tls_cert", "key": "tls_key", "peer_ca_bundle": "peer_ca_bundle"},
 }
 _RATE_FIELDS = {"write": "write_rate", "read": "read_rate"}
 _INT_FIELDS = {"port", "max_body_bytes", "max_unaccepted_per_subject", "page_size",
@@ -178,7 +186,8 @@ def _coerce(name: str, value: object, source: str) -> object:
             return value
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return int(value)
-    elif name == "public_url" and value in ("", None):
+    elif name in ("public_url", "tls_cert", "tls_key", "peer_ca_bundle") \
+            and value in ("", None):
         return None
     elif isinstance(value, str):
         return value

@@ -336,20 +336,21 @@ def _normalise(url: str) -> str:
 
 def node_request(url: str, method: str, path: str, body: Any = None, *,
                  token: str | None = None, timeout: float = 10.0,
-                 raw: bytes | None = None, headers: dict[str, str] | None = None
-                 ) -> NodeAnswer:
+                 raw: bytes | None = None, headers: dict[str, str] | None = None,
+                 ca_bundle: str | None = None) -> NodeAnswer:
     """One HTTP request to a node (no redirects followed); :class:`NodeUnreachable` if none.
 
     ``body`` is sent as JSON; ``raw`` as the exact bytes given (a signed subject request
     covers them by digest), with ``headers`` (``Content-Type``, ``Accept``, a subject's
     ``Authorization: Confiance-DI ...``) added to the defaults. Low level: no identity
-    check. Send a ``token`` only through :func:`admin_call`.
+    check. Send a ``token`` only through :func:`admin_call`. ``ca_bundle``: the CAs an
+    https node's certificate must come from (default: the system's; a node's
+    ``[tls] peer_ca_bundle``).
     """
     import http.client
+    import ssl
 
     parts = urlsplit(url)
-    connection_class = (http.client.HTTPSConnection if parts.scheme == "https"
-                        else http.client.HTTPConnection)
     sent = {"Accept": "application/json", "User-Agent": "confiance-cli"}
     data = raw
     if body is not None:
@@ -359,7 +360,12 @@ def node_request(url: str, method: str, path: str, body: Any = None, *,
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
     assert parts.hostname is not None
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout,
+            context=ssl.create_default_context(cafile=ca_bundle))
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         connection.request(method, parts.path.rstrip("/") + path, body=data, headers=sent)
         response = connection.getresponse()
@@ -409,7 +415,8 @@ def check_identity(running: RunningNode, config: NodeConfig, *,
     public URL) and present one of the data directory's signing keys. Raises
     :class:`NotThisNode` otherwise, :class:`NodeUnreachable` if nothing answers.
     """
-    answer = node_request(running.url, "GET", "/.well-known/confiance", timeout=timeout)
+    answer = node_request(running.url, "GET", "/.well-known/confiance", timeout=timeout,
+                          ca_bundle=config.peer_ca_bundle)
     descriptor = answer.body
     if answer.status != 200 or not isinstance(descriptor, dict):
         raise NotThisNode(
@@ -434,8 +441,9 @@ class AdminClient:
     """The admin API of a node whose identity was checked (from :func:`connect_admin`)."""
 
     def __init__(self, running: RunningNode, descriptor: dict[str, Any], token: str,
-                 timeout: float) -> None:
+                 timeout: float, ca_bundle: str | None = None) -> None:
         self.running = running
+        self.ca_bundle = ca_bundle
         #: what ``/.well-known/confiance`` said (``url``: the node's own base URL, ``did``...)
         self.descriptor = descriptor
         self._token = token
@@ -449,7 +457,7 @@ class AdminClient:
     def call(self, method: str, path: str, body: Any = None) -> NodeAnswer:
         """One admin request, bearing the token."""
         return node_request(self.url, method, path, body, token=self._token,
-                            timeout=self.timeout)
+                            timeout=self.timeout, ca_bundle=self.ca_bundle)
 
 
 def connect_admin(config: NodeConfig, node_url: str | None = None, *,
@@ -466,7 +474,8 @@ def connect_admin(config: NodeConfig, node_url: str | None = None, *,
     descriptor = check_identity(running, config, timeout=timeout)
     from .datadir import read_admin_token
 
-    return AdminClient(running, descriptor, read_admin_token(config), timeout)
+    return AdminClient(running, descriptor, read_admin_token(config), timeout,
+                       config.peer_ca_bundle)
 
 
 def admin_call(config: NodeConfig, method: str, path: str, body: Any = None, *,
