@@ -29,6 +29,7 @@ from aiohttp import web
 from confiance.protocol.trust import DEFAULT_ALGORITHMS, TrustEngine, TrustResult
 
 from ..context import NODE
+from ..explained import name_rules  # the rule sentences in the node's words
 from ..problems import BadRequest, TrustEngineLoading
 from ..trustfeed import attach_trust_engine
 from ..trustworker import TrustWorker
@@ -114,4 +115,4 @@ async def get_trust(request: web.Request) -> web.Response:
         return engine.trust(source, target, context, algorithm, level=level)
 
     result = await request.app[TRUST_WORKER].run(query)
-    return web.json_response(result.to_json())
+    return web.json_response(await name_rules(request.app, result.to_json()))

@@ -26,14 +26,15 @@ valid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "STATUSES",
     "AssertionQuery",
     "AssertionRecord",
+    "MarkDefinitionRecord",
     "Page",
     "PutResult",
     "Status",
@@ -77,7 +78,13 @@ class AssertionRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class StoredAssertion:
-    """A held assertion and its derived state."""
+    """A held assertion and its derived state.
+
+    ``parsed`` is the assertion (the model's dataclass) when the one who made this value
+    had it at hand: the ingestor sets it on what it hands to its listeners, so the trust
+    engine need not parse and check again what was just verified. Read from a store, it
+    is None.
+    """
 
     record: AssertionRecord
     seq: int
@@ -85,6 +92,7 @@ class StoredAssertion:
     revoked_by: str | None
     superseded_by: str | None
     decision: bool | None
+    parsed: Any = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -104,6 +112,18 @@ class StoredAssertion:
         if self.record.valid_from > now:
             return "not-yet-valid"
         return "valid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkDefinitionRecord:
+    """A signed mark definition as held: ``(mark, version)`` is its key, never replaced
+    (definitions are immutable: new terms are a new version); ``document`` is its JCS form."""
+
+    mark: str
+    version: str
+    issuer: str
+    created_at: datetime
+    document: bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +182,14 @@ class Store(Protocol):
     async def put(self, record: AssertionRecord, *, unaccepted_cap: int | None) -> PutResult:
         """Store ``record`` unless held already (``created=False``, idempotent)."""
 
+    async def put_many(self, records: Sequence[tuple[AssertionRecord, int | None]]
+                       ) -> list[PutResult | Exception]:
+        """:meth:`put` each (record, unaccepted_cap) in order, in one transaction.
+
+        Each put succeeds or fails on its own (a refused one leaves the others, and sees
+        those before it); the refusal is returned in its place.
+        """
+
     async def get(self, assertion_id: str) -> StoredAssertion | None: ...
 
     async def get_many(self, ids: Sequence[str]) -> list[StoredAssertion]: ...
@@ -202,6 +230,17 @@ class Store(Protocol):
         """The JCS bytes of the erasure notices among ``ids``."""
 
     async def export_subject(self, subject: str) -> SubjectExport: ...
+
+    async def put_mark_definition(self, record: MarkDefinitionRecord) -> tuple[bool, bytes]:
+        """Keep a mark definition unless ``(mark, version)`` is held: ``(created, the held
+        document)``; an existing version is never replaced."""
+
+    async def get_mark_definition(self, mark: str, version: str | None = None
+                                  ) -> MarkDefinitionRecord | None:
+        """One version of a mark's definition (the latest when ``version`` is None)."""
+
+    async def mark_definitions(self, limit: int = 1000) -> list[MarkDefinitionRecord]:
+        """The definitions held, by mark, newest version first."""
 
     async def allocate_status_index(self) -> int: ...
 

@@ -25,6 +25,8 @@ from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.context import NODE, Node
 from confiance.node.datadir import initialise_data_dir, is_initialised
 from confiance.node.peers import GOSSIP, GOSSIP_SETTINGS, Gossip, GossipSettings
+from confiance.node.running import ServeLock, new_record
+from confiance.node.tls import server_context
 
 GENEROUS = RateLimit(per_second=100_000, burst=100_000)
 FAST = GossipSettings(flush_interval=0.02, anti_entropy_interval=1.0, request_timeout=5.0,
@@ -46,13 +48,15 @@ def free_ports(n: int) -> list[int]:
 
 class LiveNode:
     def __init__(self, data_dir: Path, port: int,
-                 settings: GossipSettings = FAST) -> None:
+                 settings: GossipSettings = FAST, *, tls: dict[str, str] | None = None) -> None:
+        """``tls``: ``tls_cert``, ``tls_key``, ``peer_ca_bundle`` (https on 127.0.0.1)."""
         self.config = NodeConfig(data_dir=data_dir, name=f"node-{port}", host="127.0.0.1",
                                  port=port, write_rate=GENEROUS, read_rate=GENEROUS,
-                                 log_format="text", log_level="WARNING")
+                                 log_format="text", log_level="WARNING", **(tls or {}))
         self.settings = settings
         self.runner: web.AppRunner | None = None
         self.site: web.TCPSite | None = None
+        self.lock: ServeLock | None = None
 
     @property
     def url(self) -> str:
@@ -76,18 +80,24 @@ class LiveNode:
         return self.runner is not None
 
     async def start(self) -> None:
+        """Start as ``confiance serve`` does: lock the data dir, publish the run record."""
         if not is_initialised(self.config.data_dir):
             initialise_data_dir(self.config, now=datetime.now(UTC))
+        self.lock = ServeLock.acquire(self.config.data_dir)
         app = create_app(self.config)
         app[GOSSIP_SETTINGS] = self.settings
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await self.resume()
+        self.lock.publish(new_record(url=self.url, listen=f"127.0.0.1:{self.config.port}",
+                                     did=self.node.did, data_dir=self.config.data_dir))
 
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
-        self.runner = self.site = None
+        if self.lock is not None:
+            self.lock.release()
+        self.runner = self.site = self.lock = None
 
     async def pause(self) -> None:
         """Stop listening (peers get connection refused); the node itself keeps running."""
@@ -97,7 +107,8 @@ class LiveNode:
 
     async def resume(self) -> None:
         assert self.runner is not None
-        self.site = web.TCPSite(self.runner, "127.0.0.1", self.config.port)
+        self.site = web.TCPSite(self.runner, "127.0.0.1", self.config.port,
+                                ssl_context=server_context(self.config))
         await self.site.start()
 
     def admin_headers(self) -> dict[str, str]:
@@ -112,10 +123,10 @@ class LiveNode:
         return bool((await self.node.ingestor.submit(doc)).created)
 
 
-async def peer(http: aiohttp.ClientSession, a: LiveNode, b: LiveNode) -> None:
-    """``a`` recognises ``b``, through a's admin API."""
+async def peer(http: aiohttp.ClientSession, a: LiveNode, b: LiveNode, **kw: Any) -> None:
+    """``a`` recognises ``b``, through a's admin API (``kw``: e.g. ``ssl`` for https)."""
     async with http.post(a.url + "/admin/peers", json={"url": b.url},
-                         headers=a.admin_headers()) as resp:
+                         headers=a.admin_headers(), **kw) as resp:
         assert resp.status in (200, 201), await resp.text()
 
 
