@@ -25,6 +25,18 @@ def test_the_mutation_script_lists_the_mutants_it_would_run() -> None:
     assert {line.split(":")[0] for line in lines} == {"accountability", "ratelimit"}
 
 
+def test_the_readme_listing_runs_as_written() -> None:
+    """The README's "mutation" block, by bash in the checkout (``.venv/bin/python`` there
+    stands for this interpreter)."""
+    from readme_blocks import block
+
+    script = block("mutation").replace(".venv/bin/python", sys.executable)
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=True)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 50 and all(line.startswith("jsondoc:") for line in lines)
+
+
 def test_every_mutant_of_a_module_compiles() -> None:
     sys.path.insert(0, str(SCRIPT.parent))
     try:
