@@ -18,6 +18,8 @@ _TUNING = ("a tuning default: reconciliation is exact for any value the config a
 _KEY_PERIOD = ("defence in depth: verify() already refuses a proof by one of the node's keys "
                "created outside the key's period (the key resolver's validity check, "
                "unresolvable-key), and a proof without created, before this check runs")
+_WHERE = ("which thread verifies (inline, the node's pool or asyncio's default pool): the "
+          "same verification, the same outcomes")
 _STORE_DECIDES = ("a shortcut before verification: the store's put() refuses an id its own "
                   "issuer erased with the same erased problem (and lets one tombstoned by "
                   "another DID through), so skipping the shortcut changes only the work done")
@@ -28,9 +30,13 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "proof.get('verificationMethod#')": _KEY_PERIOD,
         "Ingestor._verify: self.keyring.check_created(method, parse_datetime(created, "
         "'proof.created') if isinstance(created, str) else None) -> pass": _KEY_PERIOD,
-        "Ingestor.submit: raise Erased(f\"{content_id} was erased at its issuer's request and "
-        "is not taken back\", id=content_id) -> pass": _STORE_DECIDES,
-        "Ingestor.submit: document.get('issuer') -> document.get('issuer#')": _STORE_DECIDES,
+        "Ingestor.submit_many: stone is None or stone.issuer == documents[index].get('issuer') "
+        "-> stone is None and stone.issuer == documents[index].get('issuer')": _STORE_DECIDES,
+        "Ingestor.submit_many: documents[index].get('issuer') -> "
+        "documents[index].get('issuer#')": _STORE_DECIDES,
+        "Ingestor.submit_many: self.executor is None or not batch -> self.executor is None "
+        "and (not batch)": _WHERE,
+        "Ingestor.submit_many: self.executor is None -> self.executor is not None": _WHERE,
     },
     "reconcile": {
         "SortedIdIndex.fingerprint: accumulate((int.from_bytes(x, 'little') for x in "
