@@ -735,6 +735,8 @@ def main(argv: list[str] | None = None) -> int:
         counts = {s: sum(o.status == s for o in outcomes) for s in
                   ("killed", "timeout", "survived", "not covered", "equivalent")}
         table.append((name, counts))
+        if not args.list:
+            print(f"{name}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), flush=True)
         if args.show_equivalent:
             for o in outcomes:
                 if o.status == "equivalent":
