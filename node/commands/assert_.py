@@ -112,7 +112,8 @@ def register(sub: Any) -> None:
 
     p = kind("rating", "a score on a declared scale", _rating, context="required")
     p.add_argument("--subject", required=True, metavar="ID", help="who is rated (DID or URL)")
-    p.add_argument("--score", required=True, type=float, metavar="N")
+    p.add_argument("--score", required=True, type=float, metavar="N",
+                   help="the score, on --scale")
     p.add_argument("--scale", metavar="MIN:MAX", help="the scale (default 1:5)")
     p.add_argument("--text", help="a comment")
 
@@ -147,15 +148,19 @@ def register(sub: Any) -> None:
 
     p = kind("revocation", "revoke an earlier assertion of yours by its id", _revocation,
              context="optional")
-    p.add_argument("--target", required=True, metavar="ASSERTION_ID")
+    p.add_argument("--target", required=True, metavar="ASSERTION_ID",
+                   help="the id of the assertion revoked (one you issued)")
     p.add_argument("--reason", help="why")
 
     p = kind("acceptance", "accept or reject an assertion about you", _acceptance,
              context="optional")
-    p.add_argument("--target", required=True, metavar="ASSERTION_ID")
+    p.add_argument("--target", required=True, metavar="ASSERTION_ID",
+                   help="the id of the assertion about you")
     decision = p.add_mutually_exclusive_group(required=True)
-    decision.add_argument("--accept", dest="accept", action="store_true")
-    decision.add_argument("--reject", dest="accept", action="store_false")
+    decision.add_argument("--accept", dest="accept", action="store_true",
+                          help="accept it: it counts")
+    decision.add_argument("--reject", dest="accept", action="store_false",
+                          help="reject it: it no longer counts, and nodes stop listing it")
 
 
 def run(args: argparse.Namespace, build: Builder) -> int:

@@ -9,7 +9,11 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
 - :class:`TrustGraph` and :class:`EvaluatorView` (``graph.py``): the contextual digraphs;
 - the algorithms on plain callables: :func:`moletrust`, :func:`tidaltrust`,
   :func:`pagerank_reference`, :func:`pagerank_sparse`, :func:`advogato_admission`,
-  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`;
+  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`,
+  :func:`moletrust_trustlet` (Trustlet's variant of MoleTrust);
+- many at once: :func:`pagerank_batch` (one sparse product for many sources),
+  :func:`fairness_leave_one_out` (every edge refitted without itself), and the literature's
+  baselines :func:`ebay_predictions` and :func:`reciprocal_predictions`;
 - :func:`load_edge_list` and :class:`EdgeListParser` (``edgelist.py``) for SNAP-style
   signed edge lists, and :func:`load_edge_arrays` (``edgearrays.py``), the same read with
   numpy into an :class:`ArrayAdjacency` and compiled matrices (no object per edge).
@@ -20,6 +24,8 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
 from .accountability import Penalty, ReferralOutcome, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission, sybil_bound
 from .arraygraph import ArrayAdjacency
+from .baselines import ebay_predictions, reciprocal_predictions
+from .batch import BatchResult, pagerank_batch
 from .conversion import Claim, Reader, Resolution, from_unit, make_weight, to_unit
 from .edgearrays import EdgeArrays, load_edge_arrays, parse_edge_arrays
 from .edgelist import (
@@ -35,17 +41,19 @@ from .edgelist import (
 from .engine import (
     ALGORITHMS,
     DEFAULT_ALGORITHMS,
+    DISTRUST_LAYERS,
+    PprBatch,
     RankEntry,
     RankResult,
     TrustEngine,
     TrustResult,
 )
 from .explain import Hop, TrustPath
-from .fairness import FairnessResult, fairness_goodness
+from .fairness import FairnessResult, LeaveOneOut, fairness_goodness, fairness_leave_one_out
 from .graph import STATUSES, EvaluatorView, TrustGraph
 from .negative import Distrust, distrust
 from .pagerank import PageRankResult, pagerank_reference, pagerank_sparse
-from .pathtrust import moletrust, tidaltrust
+from .pathtrust import moletrust, moletrust_trustlet, tidaltrust
 from .policy import ADVOGATO_CAPACITIES, DEFAULT_POLICY, TrustPolicy
 
 __all__ = [
@@ -54,11 +62,13 @@ __all__ = [
     "DEFAULT_ALGORITHMS",
     "DEFAULT_EDGE_LIMITS",
     "DEFAULT_POLICY",
+    "DISTRUST_LAYERS",
     "DEFAULT_RATING_RULE",
     "DEFAULT_SIGN_RULE",
     "STATUSES",
     "AdvogatoResult",
     "ArrayAdjacency",
+    "BatchResult",
     "Claim",
     "Distrust",
     "Edge",
@@ -68,9 +78,11 @@ __all__ = [
     "EvaluatorView",
     "FairnessResult",
     "Hop",
+    "LeaveOneOut",
     "LoadReport",
     "PageRankResult",
     "Penalty",
+    "PprBatch",
     "RankEntry",
     "RankResult",
     "Reader",
@@ -83,15 +95,20 @@ __all__ = [
     "TrustResult",
     "advogato_admission",
     "distrust",
+    "ebay_predictions",
     "fairness_goodness",
+    "fairness_leave_one_out",
     "from_unit",
     "load_edge_arrays",
     "load_edge_list",
     "make_weight",
     "moletrust",
+    "moletrust_trustlet",
+    "pagerank_batch",
     "pagerank_reference",
     "pagerank_sparse",
     "parse_edge_arrays",
+    "reciprocal_predictions",
     "referral_penalty",
     "sybil_bound",
     "tidaltrust",

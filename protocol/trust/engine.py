@@ -15,49 +15,65 @@ Algorithms (``specs/trust.md`` is normative) and the default per use:
 name            what it computes                            default for
 ==============  ==========================================  ==============================
 ``moletrust``   path-based local trust, horizon, threshold  scoring a stranger
+``moletrust-trustlet``  Trustlet's MoleTrust (shared levels)
 ``tidaltrust``  strongest shortest paths (one target)
 ``ppr``         personalized PageRank from the evaluator    ranking
 ``eigentrust``  PageRank from the pre-trusted seeds
 ``advogato``    network-flow admission (1 accepted, 0 not)  admitting one
 ``fairness``    predicted rating f(source) g(target)        weighing raters
 ==============  ==========================================  ==============================
+
+Two adjustments are applied *after* the algorithm, as explicit, named layers, each of which
+can be turned off (``distrust="none"``, ``penalty=False``): the one-hop distrust of
+``specs/trust.md`` section 4 (``ppr``/``eigentrust`` scores are multiplied by ``1 - d``; the
+path metrics read negative edges under the one-step rule, or none at all with
+``distrust="none"``) and the referral penalty of section 5. Every result carries the
+algorithm's own figure (``raw``) beside the adjusted one, and the layers used.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import RemoteProtocolError
 from ..model import Assertion, Scale
 from .accountability import Penalty, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission
+from .batch import BatchResult, pagerank_batch
 from .conversion import Claim, from_unit
 from .explain import TrustPath, confidence, explain_paths, strongest_paths
 from .fairness import FairnessResult, fairness_goodness
 from .graph import EvaluatorView, TrustGraph
 from .matrix import Operator, compiled, operator_for
-from .negative import Distrust, distrust
+from .negative import Distrust
+from .negative import distrust as negative_distrust
 from .pagerank import PageRankResult, pagerank_sparse
-from .pathtrust import moletrust, moletrust_layers, tidaltrust_support
+from .pathtrust import moletrust, moletrust_layers, moletrust_trustlet, tidaltrust_support
 from .policy import DEFAULT_POLICY, TrustPolicy
 
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHMS",
+    "DISTRUST_LAYERS",
+    "PprBatch",
     "RankEntry",
     "RankResult",
     "TrustEngine",
     "TrustResult",
 ]
 
-ALGORITHMS = ("moletrust", "tidaltrust", "ppr", "eigentrust", "advogato", "fairness")
+ALGORITHMS = ("moletrust", "moletrust-trustlet", "tidaltrust", "ppr", "eigentrust", "advogato",
+              "fairness")
+#: The distrust layer: ``one-hop`` (specs/trust.md section 4) or ``none``.
+DISTRUST_LAYERS = ("one-hop", "none")
 #: The algorithm a node uses for each question (specs/trust.md, "Defaults per use").
 DEFAULT_ALGORITHMS: Mapping[str, str] = {
     "score": "moletrust", "rank": "ppr", "admit": "advogato", "raters": "fairness"}
@@ -73,7 +89,9 @@ class TrustResult:
     ``value`` is on the unit scale ([-1, 1] for the path metrics and fairness; a
     probability for ``ppr``/``eigentrust``; 1 or 0 for ``advogato``), after distrust and
     referral penalty; ``score`` is the same on ``scale`` (the evaluator's own) when the
-    algorithm has one, else equal to ``value``. ``None``: no opinion (no path).
+    algorithm has one, else equal to ``value``. ``raw`` is the algorithm's own figure,
+    before the layers (``layers``: ``distrust`` and ``penalty`` as used). ``None``: no
+    opinion (no path).
     """
 
     source: str
@@ -89,6 +107,8 @@ class TrustResult:
     paths: tuple[TrustPath, ...]
     details: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    raw: float | None = None
+    layers: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_LAYERS))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form served by ``GET /trust`` and printed by ``confiance trust --json``."""
@@ -99,6 +119,8 @@ class TrustResult:
             "algorithm": self.algorithm,
             "score": _num(self.score),
             "value": _num(self.value),
+            "raw": _num(self.raw),
+            "layers": dict(self.layers),
             "scale": self.scale.to_json() if self.scale is not None else None,
             "confidence": _num(self.confidence),
             "distrust": {"value": _num(self.distrust.value), "direct": self.distrust.direct,
@@ -115,11 +137,15 @@ class TrustResult:
 
 @dataclass(frozen=True)
 class RankEntry:
+    """One ranked node: ``score`` after the layers, ``raw`` the algorithm's own figure."""
+
     node: str
     score: float
+    raw: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "score": _num(self.score)}
+        return {"node": self.node, "score": _num(self.score),
+                "raw": _num(self.score if self.raw is None else self.raw)}
 
 
 @dataclass(frozen=True)
@@ -131,18 +157,38 @@ class RankResult:
     algorithm: str
     entries: tuple[RankEntry, ...]
     details: Mapping[str, Any] = field(default_factory=dict)
+    layers: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_LAYERS))
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "context": self.context, "algorithm": self.algorithm,
-                "entries": [e.to_json() for e in self.entries], "details": dict(self.details)}
+                "layers": dict(self.layers), "entries": [e.to_json() for e in self.entries],
+                "details": dict(self.details)}
 
 
 def _num(x: float | None) -> float | None:
     return None if x is None else float(f"{x:.12g}")
 
 
+_DEFAULT_LAYERS = {"distrust": "one-hop", "penalty": "on"}
 _NO_DISTRUST = Distrust(value=0.0, direct=False, sources=())
 _NO_PENALTY = Penalty(value=0.0, referrals=())
+
+
+def _layers(distrust: str, penalty: bool) -> dict[str, str]:
+    if distrust not in DISTRUST_LAYERS:
+        raise RemoteProtocolError(f"unknown distrust layer {distrust!r}: expected one of "
+                                  f"{', '.join(DISTRUST_LAYERS)}")
+    if not isinstance(penalty, bool):
+        raise RemoteProtocolError("penalty must be true or false")
+    return {"distrust": distrust, "penalty": "on" if penalty else "off"}
+
+
+def _positive(successors: Callable[[str], Iterable[tuple[str, float]]]
+              ) -> Callable[[str], Iterable[tuple[str, float]]]:
+    """The edges of positive weight only (``distrust="none"``: nothing negative is read)."""
+    def out(u: str) -> Iterable[tuple[str, float]]:
+        return ((v, w) for v, w in successors(u) if w > 0)
+    return out
 
 
 def _check_id(name: str, value: object) -> str:
@@ -299,7 +345,8 @@ class TrustEngine:
     # ------------------------------------------------------------- queries
     def trust(self, source: str, target: str, context: str | None = None,
               algorithm: str = "moletrust", *, scale: Scale | None = None,
-              level: float = 0.0, explain: bool = True) -> TrustResult:
+              level: float = 0.0, explain: bool = True, distrust: str = "one-hop",
+              penalty: bool = True) -> TrustResult:
         """How much ``source`` trusts ``target`` in ``context``, explained.
 
         Parameters
@@ -316,6 +363,11 @@ class TrustEngine:
             ``advogato`` only: the certification level (smallest edge weight counted).
         explain:
             Compute the strongest paths (the costliest part on a large graph).
+        distrust:
+            The distrust layer: ``one-hop`` (default; specs/trust.md section 4) or ``none``
+            (no distrust figure; the path metrics read positive edges only).
+        penalty:
+            The referral-penalty layer (specs/trust.md section 5), on by default.
         """
         source = _check_id("source", source)
         target = _check_id("target", target)
@@ -323,6 +375,7 @@ class TrustEngine:
         if algorithm not in ALGORITHMS:
             raise RemoteProtocolError(f"unknown algorithm {algorithm!r}: expected one of "
                                       f"{', '.join(ALGORITHMS)}")
+        layers = _layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         if scale is None and algorithm not in _RANKING and algorithm != "advogato":
             scale = self.evaluator_scale(source, ctx)
@@ -336,22 +389,32 @@ class TrustEngine:
             notes.append("an evaluator does not evaluate itself")
         d = _NO_DISTRUST
         pen = _NO_PENALTY
-        value: float | None = None
+        raw: float | None = None
         allow: Callable[[str, str, float, int], bool] | None = None
         known = source in view.graph and target in view.graph and source != target
-        if known:
-            d = distrust(view, source, target)
+        succ = view.successors if distrust == "one-hop" else _positive(view.successors)
+        if known and distrust == "one-hop":
+            d = negative_distrust(view, source, target)
+        if known and penalty:
             pen = referral_penalty(view, target)
         if known and algorithm == "moletrust":
-            value, allow = self._moletrust(view, source, target)
+            raw, allow = self._moletrust(succ, source, target)
+        elif known and algorithm == "moletrust-trustlet":
+            pred = view.predecessors if distrust == "one-hop" \
+                else _positive(view.predecessors)
+            got = moletrust_trustlet(succ, pred, source, target, horizon=self.policy.horizon,
+                                     threshold=self.policy.threshold)
+            raw = got.get(target)
+            if raw == 0.0:
+                raw = None  # Trustlet's "no prediction"
         elif known and algorithm == "tidaltrust":
-            value, allow = self._tidaltrust(view, source, target)
+            raw, allow = self._tidaltrust(succ, source, target)
         elif known and algorithm in _RANKING:
-            value = self._ranking_value(view, source, target, algorithm, d, details, notes)
+            raw = self._ranking_value(view, source, target, algorithm, details, notes)
         elif known and algorithm == "advogato":
             res = advogato_admission(view.successors, [source], level=level,
                                      capacities=self.policy.advogato_capacities)
-            value = 1.0 if target in res.accepted else 0.0
+            raw = 1.0 if target in res.accepted else 0.0
             details.update(_advogato_details(res, target, level))
 
             def allow(u: str, v: str, w: float, depth: int) -> bool:
@@ -361,11 +424,14 @@ class TrustEngine:
             fr, index = self._fairness_for(ctx)
             i, j = index.get(source), index.get(target)
             if i is not None and j is not None:
-                value = fr.predict(i, j)
+                raw = fr.predict(i, j)
                 details.update({"fairness_source": _num(float(fr.fairness[i])),
                                 "fairness_target": _num(float(fr.fairness[j])),
                                 "goodness_target": _num(float(fr.goodness[j])),
                                 "iterations": fr.iterations})
+        value = raw
+        if value is not None and algorithm in _RANKING:
+            value = value * (1.0 - d.value)
         if value is not None and algorithm != "advogato":
             value = pen.apply(value)
         score = value
@@ -381,12 +447,14 @@ class TrustEngine:
         return TrustResult(source=source, target=target, context=ctx, algorithm=algorithm,
                            score=score, value=value, scale=scale,
                            confidence=confidence(paths), distrust=d, penalty=pen,
-                           paths=paths, details=details, notes=tuple(notes))
+                           paths=paths, details=details, notes=tuple(notes), raw=raw,
+                           layers=layers)
 
-    def _moletrust(self, view: EvaluatorView, source: str, target: str
+    def _moletrust(self, successors: Callable[[str], Iterable[tuple[str, float]]],
+                   source: str, target: str
                    ) -> tuple[float | None, Callable[[str, str, float, int], bool]]:
         threshold = self.policy.threshold
-        trust, layer = moletrust_layers(view.successors, source, horizon=self.policy.horizon,
+        trust, layer = moletrust_layers(successors, source, horizon=self.policy.horizon,
                                         threshold=threshold)
         goal = layer.get(target)
 
@@ -397,9 +465,10 @@ class TrustEngine:
 
         return trust.get(target), allow
 
-    def _tidaltrust(self, view: EvaluatorView, source: str, target: str
+    def _tidaltrust(self, successors: Callable[[str], Iterable[tuple[str, float]]],
+                    source: str, target: str
                     ) -> tuple[float | None, Callable[[str, str, float, int], bool]]:
-        sup = tidaltrust_support(view.successors, source, target, max_depth=self.policy.horizon)
+        sup = tidaltrust_support(successors, source, target, max_depth=self.policy.horizon)
 
         def allow(u: str, v: str, w: float, depth: int) -> bool:
             if v == target:
@@ -409,7 +478,7 @@ class TrustEngine:
         return sup.value, allow
 
     def _ranking_value(self, view: EvaluatorView, source: str, target: str, algorithm: str,
-                       d: Distrust, details: dict[str, Any], notes: list[str]) -> float | None:
+                       details: dict[str, Any], notes: list[str]) -> float | None:
         got = self._operator_ppr(view, self._seeds(algorithm, source))
         if got is None:
             notes.append("a seed has no edges in this context")
@@ -421,15 +490,17 @@ class TrustEngine:
                         "nodes": op.n, "bound": float(f"{res.bound:.3g}"),
                         "matvecs": res.matvecs, "method": res.method,
                         "damping": self.policy.damping, "tolerance": self.policy.tolerance})
-        return raw * (1.0 - d.value)
+        return raw
 
     def rank(self, source: str, context: str | None = None, algorithm: str = "ppr", *,
-             top: int = 10, level: float = 0.0) -> RankResult:
+             top: int = 10, level: float = 0.0, distrust: str = "one-hop",
+             penalty: bool = True) -> RankResult:
         """The ``top`` nodes ``source`` trusts most (itself excluded), best first.
 
-        ``ppr``/``eigentrust`` rank by probability times ``1 - distrust``, ``moletrust`` by
-        path trust, ``advogato`` lists the accepted nodes nearest first, ``fairness`` ranks
-        by goodness. Referral penalties apply as in :meth:`trust`.
+        ``ppr``/``eigentrust`` rank by probability times ``1 - distrust`` (the one-hop
+        layer), ``moletrust`` by path trust, ``advogato`` lists the accepted nodes nearest
+        first, ``fairness`` ranks by goodness. Referral penalties apply as in :meth:`trust`
+        (``penalty``); each entry keeps the algorithm's own figure as ``raw``.
         """
         source = _check_id("source", source)
         ctx = self.resolve_context(context)
@@ -437,60 +508,194 @@ class TrustEngine:
             raise RemoteProtocolError(f"top must lie in 1..{MAX_TOP}, got {top}")
         if algorithm == "tidaltrust" or algorithm not in ALGORITHMS:
             raise RemoteProtocolError(f"cannot rank with {algorithm!r}: use one of "
-                                      "moletrust, ppr, eigentrust, advogato, fairness")
+                                      "moletrust, moletrust-trustlet, ppr, eigentrust, "
+                                      "advogato, fairness")
+        layers = _layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         details: dict[str, Any] = {}
         if source not in view.graph:
             return RankResult(source=source, context=ctx, algorithm=algorithm, entries=(),
-                              details={"note": f"{source} has no edges in context “{ctx}”"})
-        scores: list[tuple[float, str]]
+                              details={"note": f"{source} has no edges in context “{ctx}”"},
+                              layers=layers)
+        succ = view.successors if distrust == "one-hop" else _positive(view.successors)
+
+        def adjust(v: str, raw: float) -> float:
+            return referral_penalty(view, v).apply(raw) if penalty else raw
+
+        scored: list[tuple[float, str, float]]
         if algorithm in _RANKING:
-            scores = self._rank_ppr(view, source, algorithm, top, details)
-        elif algorithm == "moletrust":
-            values = moletrust(view.successors, source, horizon=self.policy.horizon,
-                               threshold=self.policy.threshold)
-            scores = [(referral_penalty(view, v).apply(t), v) for v, t in values.items()]
+            got = self._operator_ppr(view, self._seeds(algorithm, source))
+            if got is None:
+                scored = []
+            else:
+                res, op = got
+                details.update({"nodes": op.n, "bound": float(f"{res.bound:.3g}"),
+                                "matvecs": res.matvecs, "method": res.method})
+                scored = self._top_ppr(view, source, res.x, op.nodes, top, distrust, penalty)
+        elif algorithm in ("moletrust", "moletrust-trustlet"):
+            if algorithm == "moletrust":
+                values = moletrust(succ, source, horizon=self.policy.horizon,
+                                   threshold=self.policy.threshold)
+            else:
+                pred = view.predecessors if distrust == "one-hop" \
+                    else _positive(view.predecessors)
+                values = {v: t for v, t in moletrust_trustlet(
+                    succ, pred, source, horizon=self.policy.horizon,
+                    threshold=self.policy.threshold).items() if t != 0.0}
+            scored = [(adjust(v, t), v, t) for v, t in values.items()]
         elif algorithm == "advogato":
-            res = advogato_admission(view.successors, [source], level=level,
-                                     capacities=self.policy.advogato_capacities)
-            details.update({"accepted": len(res.accepted), "flow": res.flow, "level": level})
-            scores = [(-float(res.distance[v]), v) for v in res.accepted if v != source]
+            res_a = advogato_admission(view.successors, [source], level=level,
+                                       capacities=self.policy.advogato_capacities)
+            details.update({"accepted": len(res_a.accepted), "flow": res_a.flow,
+                            "level": level})
+            scored = [(-float(res_a.distance[v]), v, 1.0) for v in res_a.accepted
+                      if v != source]
         else:
             fr, index = self._fairness_for(ctx)
             details["iterations"] = fr.iterations
-            scores = [(float(fr.goodness[i]), v) for v, i in index.items() if v != source]
-        best = sorted(scores, key=lambda s: (-s[0], s[1]))[:top]
+            scored = [(adjust(v, float(fr.goodness[i])), v, float(fr.goodness[i]))
+                      for v, i in index.items() if v != source]
+        best = sorted(scored, key=lambda s: (-s[0], s[1]))[:top]
         if algorithm == "advogato":
-            entries = tuple(RankEntry(node=v, score=1.0) for _, v in best)
+            entries = tuple(RankEntry(node=v, score=1.0, raw=1.0) for _, v, _ in best)
         else:
-            entries = tuple(RankEntry(node=v, score=s) for s, v in best)
+            entries = tuple(RankEntry(node=v, score=s, raw=r) for s, v, r in best)
         return RankResult(source=source, context=ctx, algorithm=algorithm, entries=entries,
-                          details=details)
+                          details=details, layers=layers)
 
-    def _rank_ppr(self, view: EvaluatorView, source: str, algorithm: str, top: int,
-                  details: dict[str, Any]) -> list[tuple[float, str]]:
-        got = self._operator_ppr(view, self._seeds(algorithm, source))
-        if got is None:
-            return []
-        res, op = got
-        details.update({"nodes": op.n, "bound": float(f"{res.bound:.3g}"),
-                        "matvecs": res.matvecs, "method": res.method})
-        order = np.argsort(-res.x, kind="stable")
-        kept: list[tuple[float, str]] = []  # min-heap of the best adjusted scores
+    def _top_ppr(self, view: EvaluatorView, source: str, x: npt.NDArray[np.float64],
+                 nodes: Sequence[str], top: int, distrust: str, penalty: bool
+                 ) -> list[tuple[float, str, float]]:
+        """The ``top`` nodes of the vector ``x`` (over ``nodes``) after the layers, as
+        ``(adjusted, node, raw)``; the adjusted score never exceeds the raw one, so the
+        scan stops at the first raw score that cannot enter the top."""
+        order = np.argsort(-x, kind="stable")
+        kept: list[tuple[float, str, float]] = []  # min-heap of the best adjusted scores
         for i in order:
-            raw = float(res.x[i])
+            raw = float(x[i])
             if raw <= 0 or (len(kept) >= top and raw <= kept[0][0]):
-                break  # adjusted <= raw: nothing further can enter the top
-            node = op.nodes[int(i)]
+                break
+            node = nodes[int(i)]
             if node == source:
                 continue
-            adjusted = raw * (1.0 - distrust(view, source, node).value)
-            adjusted = referral_penalty(view, node).apply(adjusted)
+            adjusted = raw
+            if distrust == "one-hop":
+                adjusted *= 1.0 - negative_distrust(view, source, node).value
+            if penalty:
+                adjusted = referral_penalty(view, node).apply(adjusted)
             if len(kept) < top:
-                heapq.heappush(kept, (adjusted, node))
+                heapq.heappush(kept, (adjusted, node, raw))
             elif adjusted > kept[0][0]:
-                heapq.heapreplace(kept, (adjusted, node))
+                heapq.heapreplace(kept, (adjusted, node, raw))
         return kept
+
+    # ------------------------------------------------------------- many at once
+    def rank_many(self, sources: Sequence[str], context: str | None = None, *,
+                  top: int = 10, distrust: str = "one-hop", penalty: bool = True,
+                  block: int = 16,
+                  map_blocks: Callable[..., Iterable[BatchResult]] = map,
+                  ) -> list[RankResult]:
+        """:meth:`rank` by ``ppr`` for many evaluators, solved together.
+
+        The evaluators whose view of the context is the shared one (no Recognition of
+        their own, no mark of their own: the common case) are solved as one batch
+        (:func:`~.batch.pagerank_batch`: one restricted set, one elimination, a block of
+        vectors per sparse product); the others one by one. Each ranking equals
+        :meth:`rank`'s, to the same guaranteed bound.
+
+        ``map_blocks`` maps the solve over blocks of ``block`` sources (``map`` by default;
+        a thread pool's ``map`` spreads the blocks over cores: the sparse products release
+        the interpreter lock).
+        """
+        ctx = self.resolve_context(context)
+        if not 1 <= top <= MAX_TOP:
+            raise RemoteProtocolError(f"top must lie in 1..{MAX_TOP}, got {top}")
+        layers = _layers(distrust, penalty)
+        batch = self.ppr_many(sources, ctx, block=block, map_blocks=map_blocks)
+        out: list[RankResult] = []
+        for j, source in enumerate(batch.sources):
+            if batch.column[j] < 0:
+                out.append(self.rank(source, ctx, "ppr", top=top, distrust=distrust,
+                                     penalty=penalty))
+                continue
+            view = self.graph.view(source, ctx)
+            x = batch.x[:, batch.column[j]]
+            scored = self._top_ppr(view, source, x, batch.nodes, top, distrust, penalty)
+            best = sorted(scored, key=lambda s: (-s[0], s[1]))[:top]
+            out.append(RankResult(
+                source=source, context=ctx, algorithm="ppr",
+                entries=tuple(RankEntry(node=v, score=sc, raw=r) for sc, v, r in best),
+                details={"nodes": batch.size, "bound": float(f"{batch.bound[j]:.3g}"),
+                         "method": "bicgstab-batch"}, layers=layers))
+        return out
+
+    def ppr_many(self, sources: Sequence[str], context: str | None = None, *,
+                 block: int = 16, map_blocks: Callable[..., Iterable[BatchResult]] = map
+                 ) -> PprBatch:
+        """Personalized PageRank vectors of many evaluators (``ppr``, no layers), solved
+        together when their views share the context's matrix.
+
+        Returns a :class:`PprBatch`: ``x[:, column[j]]`` is source ``j``'s vector over
+        ``nodes`` (the union of the sources' reachable sets); ``column[j] == -1`` for a
+        source with a view of its own or no edges (ask :meth:`trust` or :meth:`rank`).
+        """
+        ctx = self.resolve_context(context)
+        names = [_check_id("source", s) for s in sources]
+        shared: list[tuple[int, int]] = []  # (position in sources, operator index)
+        op = None
+        for j, source in enumerate(names):
+            view = self.graph.view(source, ctx)
+            if source not in view.graph or view.rewritten_rows():
+                continue
+            if op is None:
+                op = operator_for(view)
+            i = op.index(source)
+            if i is not None:
+                shared.append((j, i))
+        column = np.full(len(names), -1, dtype=np.int64)
+        if op is None or not shared:
+            return PprBatch(sources=tuple(names), nodes=(), x=np.zeros((0, 0)),
+                            bound=np.zeros(len(names)), column=column, size=0)
+        sub = op.restricted(sorted({i for _, i in shared}))
+        local = [int(sub.local[i]) for _, i in shared]
+        chunks = [local[k:k + block] for k in range(0, len(local), block)]
+        damping, tol = self.policy.damping, self.policy.tolerance
+
+        def solve(chunk: list[int]) -> BatchResult:
+            return pagerank_batch(sub.split, chunk, damping=damping, tol=tol, block=block)
+
+        parts = list(map_blocks(solve, chunks))
+        x = np.concatenate([p.x for p in parts], axis=1) if parts else np.zeros((0, 0))
+        bounds = np.concatenate([p.bound for p in parts]) if parts else np.zeros(0)
+        bound = np.zeros(len(names))
+        for k, (j, _) in enumerate(shared):
+            column[j] = k
+            bound[j] = bounds[k]
+        nodes = tuple(op.nodes[int(i)] for i in sub.order)
+        return PprBatch(sources=tuple(names), nodes=nodes, x=x, bound=bound, column=column,
+                        size=len(nodes))
+
+
+@dataclass(frozen=True, eq=False)
+class PprBatch:
+    """Vectors of :meth:`TrustEngine.ppr_many`: ``x[:, column[j]]`` over ``nodes`` for
+    source ``j`` (``column[j] == -1``: not in the batch); ``bound[j]`` its guaranteed L1
+    distance to the exact vector."""
+
+    sources: tuple[str, ...]
+    nodes: tuple[str, ...]
+    x: npt.NDArray[np.float64]
+    bound: npt.NDArray[np.float64]
+    column: npt.NDArray[np.int64]
+    size: int
+
+    def vector(self, j: int) -> dict[str, float]:
+        """Source ``j``'s nonzero scores as a dictionary (empty when not in the batch)."""
+        c = int(self.column[j])
+        if c < 0:
+            return {}
+        col = self.x[:, c]
+        return {self.nodes[int(i)]: float(col[i]) for i in np.flatnonzero(col)}
 
 
 def _advogato_details(res: AdvogatoResult[str], target: str, level: float) -> dict[str, Any]:

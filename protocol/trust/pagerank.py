@@ -198,12 +198,13 @@ class DanglingSplit:
         made already (at the second solve on this split)."""
         return self._elimination[0] if self._elimination else None
 
-    def reduction(self, damping: float) -> Reduction | None:
+    def reduction(self, damping: float, *, eager: bool = False) -> Reduction | None:
         """The reduced core system for a solve at ``damping``, or ``None`` (solve the core).
 
         The elimination is made at the second solve on a split and kept: making it costs
         about as much as it saves in one solve, so a split solved once (a one-off query)
-        never pays for it. A patched split uses its base's elimination, patched, when the
+        never pays for it; ``eager`` makes it at once (a batch of sources solves many
+        times). A patched split uses its base's elimination, patched, when the
         base has one and no changed node is eliminated.
         """
         if self._base:
@@ -215,7 +216,7 @@ class DanglingSplit:
             return made.patched_at(damping, core, sp.csr_array(self.extra[:self.core,
                                                                           :self.core]))
         self._solves[0] += 1
-        if not self._elimination and self._solves[0] >= 2:
+        if not self._elimination and (eager or self._solves[0] >= 2):
             self._elimination.append(eliminate(self.core_block))
         made = self.elimination()
         return None if made is None else made.at(damping)
