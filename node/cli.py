@@ -20,7 +20,8 @@ from confiance.protocol.errors import ConfianceError
 from . import __doc__ as _package_doc
 
 # Subcommand modules, in the order `confiance --help` lists them.
-COMMAND_MODULES = ("keys", "sign", "verify", "assert_", "init", "serve", "peers", "trust")
+COMMAND_MODULES = ("keys", "sign", "verify", "assert_", "init", "serve", "peers", "trust",
+                   "graph", "simulate")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

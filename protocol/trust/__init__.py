@@ -27,7 +27,7 @@ from .arraygraph import ArrayAdjacency
 from .baselines import ebay_predictions, reciprocal_predictions
 from .batch import BatchResult, pagerank_batch
 from .conversion import Claim, Reader, Resolution, from_unit, make_weight, to_unit
-from .edgearrays import EdgeArrays, load_edge_arrays, parse_edge_arrays
+from .edgearrays import EdgeArrays, install_edge_arrays, load_edge_arrays, parse_edge_arrays
 from .edgelist import (
     DEFAULT_EDGE_LIMITS,
     DEFAULT_RATING_RULE,
@@ -98,6 +98,7 @@ __all__ = [
     "ebay_predictions",
     "fairness_goodness",
     "fairness_leave_one_out",
+    "install_edge_arrays",
     "from_unit",
     "load_edge_arrays",
     "load_edge_list",

@@ -517,22 +517,63 @@ class TrustEngine:
             return RankResult(source=source, context=ctx, algorithm=algorithm, entries=(),
                               details={"note": f"{source} has no edges in context “{ctx}”"},
                               layers=layers)
+        scored = self._scored(view, ctx, source, algorithm, level, distrust, penalty, top,
+                              details)
+        best = sorted(scored, key=lambda s: (-s[0], s[1]))[:top]
+        if algorithm == "advogato":
+            entries = tuple(RankEntry(node=v, score=1.0, raw=1.0) for _, v, _ in best)
+        else:
+            entries = tuple(RankEntry(node=v, score=s, raw=r) for s, v, r in best)
+        return RankResult(source=source, context=ctx, algorithm=algorithm, entries=entries,
+                          details=details, layers=layers)
+
+    def scores(self, source: str, context: str | None = None, algorithm: str = "ppr", *,
+               level: float = 0.0, distrust: str = "one-hop", penalty: bool = True
+               ) -> dict[str, tuple[float, float]]:
+        """Every node ``source`` has a figure for: ``{node: (score, raw)}``, the score after
+        the layers (:meth:`rank` without its cut; for experiments that need them all).
+
+        ``ppr``/``eigentrust``: every node of positive probability; ``moletrust``: every
+        node valued within the horizon; ``advogato``: the accepted nodes (1.0);
+        ``fairness``: every node's goodness. ``source`` itself is left out.
+        """
+        source = _check_id("source", source)
+        ctx = self.resolve_context(context)
+        if algorithm == "tidaltrust" or algorithm not in ALGORITHMS:
+            raise RemoteProtocolError(f"cannot score every node with {algorithm!r}")
+        _layers(distrust, penalty)
+        view = self.graph.view(source, ctx)
+        if source not in view.graph:
+            return {}
+        got = self._scored(view, ctx, source, algorithm, level, distrust, penalty, None, {})
+        if algorithm == "advogato":
+            return {v: (1.0, 1.0) for _, v, _ in got}
+        return {v: (sc, raw) for sc, v, raw in got}
+
+    def _scored(self, view: EvaluatorView, ctx: str, source: str, algorithm: str,
+                level: float, distrust: str, penalty: bool, top: int | None,
+                details: dict[str, Any]) -> list[tuple[float, str, float]]:
+        """``(adjusted, node, raw)`` for the nodes ``algorithm`` gives ``source`` a figure
+        for (``advogato``: ``(-distance, node, 1.0)`` of the accepted); with ``top``, the
+        ``ppr`` scan stops once nothing further can enter the top."""
         succ = view.successors if distrust == "one-hop" else _positive(view.successors)
 
         def adjust(v: str, raw: float) -> float:
-            return referral_penalty(view, v).apply(raw) if penalty else raw
+            return _adjusted(view, source, v, raw, algorithm, distrust, penalty)
 
-        scored: list[tuple[float, str, float]]
         if algorithm in _RANKING:
             got = self._operator_ppr(view, self._seeds(algorithm, source))
             if got is None:
-                scored = []
-            else:
-                res, op = got
-                details.update({"nodes": op.n, "bound": float(f"{res.bound:.3g}"),
-                                "matvecs": res.matvecs, "method": res.method})
-                scored = self._top_ppr(view, source, res.x, op.nodes, top, distrust, penalty)
-        elif algorithm in ("moletrust", "moletrust-trustlet"):
+                return []
+            res, op = got
+            details.update({"nodes": op.n, "bound": float(f"{res.bound:.3g}"),
+                            "matvecs": res.matvecs, "method": res.method})
+            if top is not None:
+                return self._top_ppr(view, source, res.x, op.nodes, top, distrust, penalty)
+            return [(adjust(op.nodes[int(i)], float(res.x[i])), op.nodes[int(i)],
+                     float(res.x[i])) for i in np.flatnonzero(res.x > 0)
+                    if op.nodes[int(i)] != source]
+        if algorithm in ("moletrust", "moletrust-trustlet"):
             if algorithm == "moletrust":
                 values = moletrust(succ, source, horizon=self.policy.horizon,
                                    threshold=self.policy.threshold)
@@ -542,26 +583,18 @@ class TrustEngine:
                 values = {v: t for v, t in moletrust_trustlet(
                     succ, pred, source, horizon=self.policy.horizon,
                     threshold=self.policy.threshold).items() if t != 0.0}
-            scored = [(adjust(v, t), v, t) for v, t in values.items()]
-        elif algorithm == "advogato":
+            return [(adjust(v, t), v, t) for v, t in values.items()]
+        if algorithm == "advogato":
             res_a = advogato_admission(view.successors, [source], level=level,
                                        capacities=self.policy.advogato_capacities)
             details.update({"accepted": len(res_a.accepted), "flow": res_a.flow,
                             "level": level})
-            scored = [(-float(res_a.distance[v]), v, 1.0) for v in res_a.accepted
-                      if v != source]
-        else:
-            fr, index = self._fairness_for(ctx)
-            details["iterations"] = fr.iterations
-            scored = [(adjust(v, float(fr.goodness[i])), v, float(fr.goodness[i]))
-                      for v, i in index.items() if v != source]
-        best = sorted(scored, key=lambda s: (-s[0], s[1]))[:top]
-        if algorithm == "advogato":
-            entries = tuple(RankEntry(node=v, score=1.0, raw=1.0) for _, v, _ in best)
-        else:
-            entries = tuple(RankEntry(node=v, score=s, raw=r) for s, v, r in best)
-        return RankResult(source=source, context=ctx, algorithm=algorithm, entries=entries,
-                          details=details, layers=layers)
+            return [(-float(res_a.distance[v]), v, 1.0) for v in res_a.accepted
+                    if v != source]
+        fr, index = self._fairness_for(ctx)
+        details["iterations"] = fr.iterations
+        return [(adjust(v, float(fr.goodness[i])), v, float(fr.goodness[i]))
+                for v, i in index.items() if v != source]
 
     def _top_ppr(self, view: EvaluatorView, source: str, x: npt.NDArray[np.float64],
                  nodes: Sequence[str], top: int, distrust: str, penalty: bool
@@ -578,16 +611,24 @@ class TrustEngine:
             node = nodes[int(i)]
             if node == source:
                 continue
-            adjusted = raw
-            if distrust == "one-hop":
-                adjusted *= 1.0 - negative_distrust(view, source, node).value
-            if penalty:
-                adjusted = referral_penalty(view, node).apply(adjusted)
+            adjusted = _adjusted(view, source, node, raw, "ppr", distrust, penalty)
             if len(kept) < top:
                 heapq.heappush(kept, (adjusted, node, raw))
             elif adjusted > kept[0][0]:
                 heapq.heapreplace(kept, (adjusted, node, raw))
         return kept
+
+    def adjust(self, source: str, raws: Mapping[str, float], context: str | None = None,
+               algorithm: str = "ppr", *, distrust: str = "one-hop", penalty: bool = True
+               ) -> dict[str, float]:
+        """The layers applied to figures an algorithm gave ``source`` (``raws``: node to
+        raw figure), as :meth:`trust` applies them: for experiments that solve many
+        vectors at once (:meth:`ppr_many`) and score every node."""
+        ctx = self.resolve_context(context)
+        _layers(distrust, penalty)
+        view = self.graph.view(source, ctx)
+        return {v: _adjusted(view, source, v, r, algorithm, distrust, penalty)
+                for v, r in raws.items()}
 
     # ------------------------------------------------------------- many at once
     def rank_many(self, sources: Sequence[str], context: str | None = None, *,
@@ -696,6 +737,18 @@ class PprBatch:
             return {}
         col = self.x[:, c]
         return {self.nodes[int(i)]: float(col[i]) for i in np.flatnonzero(col)}
+
+
+def _adjusted(view: EvaluatorView, source: str, node: str, raw: float, algorithm: str,
+              distrust: str, penalty: bool) -> float:
+    """``raw`` after the layers: ``1 - distrust`` for the ranking algorithms (one-hop layer),
+    then the referral penalty (every algorithm but ``advogato``)."""
+    out = raw
+    if algorithm in _RANKING and distrust == "one-hop" and node != source:
+        out *= 1.0 - negative_distrust(view, source, node).value
+    if penalty and algorithm != "advogato":
+        out = referral_penalty(view, node).apply(out)
+    return out
 
 
 def _advogato_details(res: AdvogatoResult[str], target: str, level: float) -> dict[str, Any]:
