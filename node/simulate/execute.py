@@ -92,7 +92,7 @@ def _on_dask(doc: Mapping[str, Any], seed: int | None, count: int, blob: DataBlo
         futures = [client.submit(execute, dict(doc), seed, index, shared, pure=False)
                    for index in range(count)]
         results: list[dict[str, Any]] = []
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             results.append(fut.result())
             tick()
         return results

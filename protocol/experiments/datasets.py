@@ -49,11 +49,14 @@ _MAX_EDGES = DEFAULT_EDGE_LIMITS.max_edges
 def _factorize(ids: list[bytes] | np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
     """Node names in order of first appearance and each id's index."""
     arr = ids if isinstance(ids, np.ndarray) else np.asarray(ids, dtype=object)
+    if not len(arr):
+        return (), np.zeros(0, dtype=np.int64)
     uniq, first, inverse = np.unique(arr, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    names = tuple(x.decode("utf-8") if isinstance(x, bytes) else str(x) for x in uniq[order])
+    names = tuple(x.decode("utf-8") if isinstance(x, bytes) else str(x)
+                  for x in uniq[order].tolist())
     return names, rank[inverse.reshape(-1)]
 
 

@@ -45,6 +45,16 @@ KONECT_EPINIONS: dict[str, float] = {
 _BLOCK = 4096
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (by sorting: numpy's hash-based ``unique`` is slow on these
+    structured keys)."""
+    s = np.sort(a)
+    keep = np.ones(len(s), dtype=bool)
+    keep[1:] = s[1:] != s[:-1]
+    out: np.ndarray = s[keep]
+    return out
+
+
 def _triangles(undirected: sp.csr_array, progress: Callable[[float], None] | None) -> int:
     n = undirected.shape[0]
     degree = np.diff(undirected.indptr)
@@ -74,9 +84,10 @@ def graph_statistics(graph: SignedGraph, *, triangles: bool = True,
     src, dst = graph.source, graph.target
     loops = int((src == dst).sum())
     key = src * max(n, 1) + dst
-    pairs = np.unique(key)
+    pairs = _unique(key)
     reverse = dst * max(n, 1) + src
-    reciprocated = int(np.isin(reverse, pairs).sum())
+    at = np.minimum(np.searchsorted(pairs, reverse), max(len(pairs) - 1, 0))
+    reciprocated = int((pairs[at] == reverse).sum()) if len(pairs) else 0
     negative = int((graph.weight < 0).sum())
     directed = sp.csr_array((np.ones(len(pairs)), (pairs // max(n, 1), pairs % max(n, 1))),
                             shape=(n, n))
@@ -86,7 +97,7 @@ def graph_statistics(graph: SignedGraph, *, triangles: bool = True,
     in_degree = np.bincount(dst, minlength=n)
     simple = src != dst
     a, b = np.minimum(src[simple], dst[simple]), np.maximum(src[simple], dst[simple])
-    und = np.unique(a * max(n, 1) + b)
+    und = _unique(a * max(n, 1) + b)
     ua, ub = und // max(n, 1), und % max(n, 1)
     undirected = sp.csr_array((np.ones(2 * len(und), dtype=np.int64),
                                (np.concatenate([ua, ub]), np.concatenate([ub, ua]))),
