@@ -42,8 +42,8 @@ from confiance.protocol.rules import ConversionRule, rule_from_json
 from confiance.protocol.trust import (
     ALGORITHMS,
     DEFAULT_ALGORITHMS,
-    DISTRUST_LAYERS,
     DEFAULT_POLICY,
+    DISTRUST_LAYERS,
     TrustEngine,
     TrustPolicy,
     TrustResult,

@@ -16,6 +16,7 @@ come back in completion order and are sorted by task.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -78,12 +79,12 @@ def _on_pool(doc: Mapping[str, Any], seed: int | None, count: int, blob: DataBlo
 def _on_dask(doc: Mapping[str, Any], seed: int | None, count: int, blob: DataBlob | None,
              address: str, tick: Callable[[], None]) -> list[dict[str, Any]]:
     try:
-        from distributed import Client, as_completed
+        dask: Any = importlib.import_module("distributed")  # untyped: used through Any
     except ImportError:
         raise RemoteProtocolError("--scheduler needs Dask: pip install 'confiance[research]'"
                                   ) from None
     try:
-        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        client = dask.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise RemoteProtocolError(f"cannot reach the Dask scheduler at {address}: {exc}"
                                   ) from None
@@ -92,7 +93,7 @@ def _on_dask(doc: Mapping[str, Any], seed: int | None, count: int, blob: DataBlo
         futures = [client.submit(execute, dict(doc), seed, index, shared, pure=False)
                    for index in range(count)]
         results: list[dict[str, Any]] = []
-        for fut in as_completed(futures, loop=client.loop):
+        for fut in dask.as_completed(futures, loop=client.loop):
             results.append(fut.result())
             tick()
         return results

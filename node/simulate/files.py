@@ -11,7 +11,6 @@ and the report can name exactly what was read.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import lzma
 import tomllib
@@ -85,44 +84,34 @@ def read_data(path: Path, *, limit: int = MAX_DATA_BYTES) -> bytes:
         raise DocumentTooLarge(f"{path} is larger than {limit} bytes", limit=limit)
     try:
         if raw[:2] == b"\x1f\x8b":
-            out = _bounded(gzip.GzipFile(fileobj=_Reader(raw)), limit)
-        elif raw[:6] == b"\xfd7zXZ\x00":
-            out = _bounded(lzma.LZMAFile(_Reader(raw)), limit)
-        else:
-            out = raw
+            return _gunzip(raw, limit)
+        if raw[:6] == b"\xfd7zXZ\x00":
+            out = lzma.LZMADecompressor().decompress(raw, max_length=limit + 1)
+            if len(out) > limit:
+                raise DocumentTooLarge(f"{path} decompresses to more than {limit} bytes",
+                                       limit=limit)
+            return out
     except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise MalformedDocument(f"{path} is not a readable compressed file: {exc}") from None
-    return out
+    return raw
 
 
-class _Reader:
-    """A minimal file object over bytes (gzip and lzma read from it)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size is None or size < 0 else self._at + size
-        chunk = bytes(self._data[self._at:end])
-        self._at += len(chunk)
-        return chunk
-
-    def readable(self) -> bool:
-        return True
-
-
-def _bounded(stream: Any, limit: int) -> bytes:
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Every gzip member of ``raw``, at most ``limit`` bytes in all."""
     parts: list[bytes] = []
     total = 0
-    while True:
-        chunk = stream.read(1 << 20)
-        if not chunk:
-            return b"".join(parts)
+    rest = raw
+    while rest:
+        d = zlib.decompressobj(wbits=31)
+        chunk = d.decompress(rest, limit + 1 - total)
         total += len(chunk)
-        if total > limit:
+        if total > limit or d.unconsumed_tail:
             raise DocumentTooLarge(f"the decompressed data exceeds {limit} bytes", limit=limit)
+        if not d.eof:
+            raise MalformedDocument("a gzip stream ends early")
         parts.append(chunk)
+        rest = d.unused_data
+    return b"".join(parts)
 
 
 def scenario_blob(doc: Mapping[str, Any], base: Path) -> DataBlob:

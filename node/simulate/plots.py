@@ -61,11 +61,15 @@ def _attack(rows: Sequence[Mapping[str, Any]], sweep: Sequence[str], out: Path,
         chosen = [r for r in rows if r["measure"] == measure and r["mean"] is not None]
         if key is not None:
             chosen = [r for r in chosen if int(r.get("step", 0)) == last]
-            x_of, x_label = (lambda r: float(r[key])), key
+            x_label = key
         elif steps > 0:
-            x_of, x_label = (lambda r: float(r.get("step", 0))), "time step"
+            x_label = "time step"
         else:
             continue
+
+        def x_of(r: Mapping[str, Any]) -> float:
+            return float(r[key]) if key is not None else float(r.get("step", 0))
+
         if not chosen:
             continue
         lines: dict[str, list[tuple[float, float, float]]] = defaultdict(list)

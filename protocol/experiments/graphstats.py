@@ -115,7 +115,7 @@ def graph_statistics(graph: SignedGraph, *, triangles: bool = True,
         "max_in_degree": int(in_degree.max()) if n else 0,
         "average_degree": 2 * m / n if n else 0.0,
         "fill": m / (n * n) if n else 0.0,
-        "distinct_edges": int(len(pairs)), "undirected_edges": int(len(und)),
+        "distinct_edges": len(pairs), "undirected_edges": len(und),
         "wedges": wedges,
     }
     if triangles:

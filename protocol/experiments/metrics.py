@@ -40,7 +40,7 @@ def prediction_sums(actual: FloatArray, predicted: FloatArray, *,
     else:
         a, p = actual[have], predicted[have]
     err = p - a
-    return {"edges": int(len(actual)), "predicted": int(have.sum()), "scored": int(len(a)),
+    return {"edges": len(actual), "predicted": int(have.sum()), "scored": len(a),
             "missing_as": fill, "sq": float((err * err).sum()), "abs": float(np.abs(err).sum()),
             "sa": float(a.sum()), "sp": float(p.sum()), "saa": float((a * a).sum()),
             "spp": float((p * p).sum()), "sap": float((a * p).sum())}

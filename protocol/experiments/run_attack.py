@@ -101,8 +101,8 @@ def _measure(attack: Attack, engine: TrustEngine, scorer: Scorer, algorithm: str
             out["within_bound"] = all(a <= b for a, b in zip(admitted, bounds, strict=True))
             out["admitted_max"] = max(admitted)
     elif kind == "collusion":
-        out["colluders"] = _mean([_mean([sc.get(a, floor) for a in attackers])
-                                  for sc in scores])
+        means = [_mean([sc.get(a, floor) for a in attackers]) for sc in scores]
+        out["colluders"] = _mean([m for m in means if m is not None])
     elif kind in ("whitewashing", "on-off", "bad-mouthing", "ballot-stuffing"):
         for role, i in attack.roles.items():
             if role != "betrayal_step":
@@ -113,14 +113,14 @@ def _measure(attack: Attack, engine: TrustEngine, scorer: Scorer, algorithm: str
     elif kind == "false-referrals":
         audience = names[attack.roles["audience"]]
         for role in ("referrer", "control"):
-            res = engine.trust(audience, names[attack.roles[role]], CONTEXT, algorithm,
+            got = engine.trust(audience, names[attack.roles[role]], CONTEXT, algorithm,
                                explain=False, distrust=scorer.distrust,
                                penalty=scorer.penalty)
             expected = min(engine.policy.referral_penalty_cap,
                            engine.policy.referral_penalty
-                           * sum(o.bad for o in res.penalty.referrals))
-            out[role] = {"score": res.value, "raw": res.raw, "penalty": res.penalty.value,
-                         "referrals": len(res.penalty.referrals),
+                           * sum(o.bad for o in got.penalty.referrals))
+            out[role] = {"score": got.value, "raw": got.raw, "penalty": got.penalty.value,
+                         "referrals": len(got.penalty.referrals),
                          "expected_penalty": expected}
     return out
 

@@ -63,7 +63,7 @@ def chosen_edges(graph: SignedGraph, params: Mapping[str, Any], rng: np.random.G
     pred = params.get("prediction", {})
     m = graph.m
     if pred.get("method", "leave-one-out") == "held-out":
-        count = max(1, int(round(float(pred.get("fraction", 0.1)) * m)))
+        count = max(1, round(float(pred.get("fraction", 0.1)) * m))
         removed = np.sort(rng.choice(m, size=min(count, m), replace=False)).astype(np.int64)
         evaluated = removed
     else:

@@ -38,9 +38,7 @@ def _numeric(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[float | None]]
     values: dict[str, list[float | None]] = defaultdict(list)
     for row in rows:
         for k, v in row.items():
-            if isinstance(v, bool):
-                values[k].append(float(v))
-            elif isinstance(v, int | float):
+            if isinstance(v, int | float):
                 values[k].append(float(v))
             elif v is None:
                 values[k].append(None)

@@ -74,6 +74,7 @@ ALGORITHMS = ("moletrust", "moletrust-trustlet", "tidaltrust", "ppr", "eigentrus
               "fairness")
 #: The distrust layer: ``one-hop`` (specs/trust.md section 4) or ``none``.
 DISTRUST_LAYERS = ("one-hop", "none")
+_DEFAULT_LAYERS: dict[str, str] = {"distrust": "one-hop", "penalty": "on"}
 #: The algorithm a node uses for each question (specs/trust.md, "Defaults per use").
 DEFAULT_ALGORITHMS: Mapping[str, str] = {
     "score": "moletrust", "rank": "ppr", "admit": "advogato", "raters": "fairness"}
@@ -169,7 +170,6 @@ def _num(x: float | None) -> float | None:
     return None if x is None else float(f"{x:.12g}")
 
 
-_DEFAULT_LAYERS = {"distrust": "one-hop", "penalty": "on"}
 _NO_DISTRUST = Distrust(value=0.0, direct=False, sources=())
 _NO_PENALTY = Penalty(value=0.0, referrals=())
 
