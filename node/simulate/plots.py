@@ -169,7 +169,8 @@ def _federation(rows: Sequence[Mapping[str, Any]], out: Path) -> list[tuple[str,
         for i in range(len(readers)):
             for j in range(len(sites)):
                 if not math.isnan(grid[i][j]):
-                    ax.text(j, i, f"{grid[i][j]:.2f}", ha="center", va="center", color="w")
+                    ax.text(j, i, f"{grid[i][j]:.2f}", ha="center", va="center",
+                            color="k" if grid[i][j] > 0.6 else "w")
         fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()
     fig.savefig(out / "federation.png")

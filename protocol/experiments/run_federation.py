@@ -26,8 +26,9 @@ evaluator (``moletrust``, score on ``A``'s scale, and ``ppr``):
 - ``coverage``: the fraction of ``B``'s members who are not ``A``'s that ``A`` can score;
 - ``pearson`` (moletrust) and ``spearman`` (both) between those scores and the latent
   quality: does the translated trust keep its meaning?
-- ``calibration``: for members of both sites, the mean absolute difference, on ``A``'s
-  scale, between ``A``'s own rating and ``A``'s reading of ``B``'s mark (moletrust);
+- ``calibration``: for members of both sites, the mean absolute difference between
+  ``A``'s own statement (its rating, or its mark's value) and ``A``'s reading of ``B``'s,
+  on the scale of ``A``'s Recognition of ``B``;
 - the rule's sentence, as explanations show it.
 """
 
@@ -143,6 +144,7 @@ def run_federation(task: Task, rng: np.random.Generator) -> dict[str, Any]:
                     valid_from=when)
             engine.add(f"sim:{name}:{u}", assertion)
     sentences: dict[tuple[str, str], str] = {}
+    rec_scales: dict[tuple[str, str], Scale] = {}
     for i, rec in enumerate(fed.get("recognition", [])):
         by, of = rec.get("by"), rec.get("of")
         if by not in names or of not in names or by == of:
@@ -159,6 +161,7 @@ def run_federation(task: Task, rng: np.random.Generator) -> dict[str, Any]:
             context=by_site.get("context", "seller"), valid_from=T0 + timedelta(days=1))
         engine.add(f"sim:recognition:{by}:{of}", recognition)
         sentences[(by, of)] = f"{by} reads {of}: {recognition.rule.explain()}"
+        rec_scales[(by, of)] = scale
     pairs = []
     for a in names:
         site_a = sites[names.index(a)]
@@ -183,10 +186,10 @@ def run_federation(task: Task, rng: np.random.Generator) -> dict[str, Any]:
                     ranks.append(ppr.value)
                     rank_truth.append(float(quality[u]))
             calibration = []
-            if scale_a is not None and (a, b) in sentences:
+            if (a, b) in rec_scales:
                 for u in shared.tolist():
                     via = _reading(engine, _site_did(a), _site_did(b), user_ids[u], context,
-                                   scale_a)
+                                   rec_scales[(a, b)])
                     mine = published[a][u]
                     if via is not None and isinstance(mine, float):
                         calibration.append(abs(via - mine))
