@@ -38,23 +38,16 @@ from .edgelist import (
     LoadReport,
     load_edge_list,
 )
-from .engine import (
-    ALGORITHMS,
-    DEFAULT_ALGORITHMS,
-    DISTRUST_LAYERS,
-    PprBatch,
-    RankEntry,
-    RankResult,
-    TrustEngine,
-    TrustResult,
-)
+from .engine import ALGORITHMS, DEFAULT_ALGORITHMS, TrustEngine
 from .explain import Hop, TrustPath
 from .fairness import FairnessResult, LeaveOneOut, fairness_goodness, fairness_leave_one_out
 from .graph import STATUSES, EvaluatorView, TrustGraph
+from .many import PprBatch
 from .negative import Distrust, distrust
 from .pagerank import PageRankResult, pagerank_reference, pagerank_sparse
 from .pathtrust import moletrust, moletrust_trustlet, tidaltrust
 from .policy import ADVOGATO_CAPACITIES, DEFAULT_POLICY, TrustPolicy
+from .results import DISTRUST_LAYERS, RankEntry, RankResult, TrustResult
 
 __all__ = [
     "ADVOGATO_CAPACITIES",

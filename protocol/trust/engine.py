@@ -36,7 +36,6 @@ from __future__ import annotations
 import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -45,9 +44,10 @@ import numpy.typing as npt
 
 from ..errors import RemoteProtocolError
 from ..model import Assertion, Scale
+from . import many
 from .accountability import Penalty, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission
-from .batch import BatchResult, pagerank_batch
+from .batch import BatchResult
 from .conversion import Claim, from_unit
 from .explain import TrustPath, confidence, explain_paths, strongest_paths
 from .fairness import FairnessResult, fairness_goodness
@@ -58,12 +58,12 @@ from .negative import distrust as negative_distrust
 from .pagerank import PageRankResult, pagerank_sparse
 from .pathtrust import moletrust, moletrust_layers, moletrust_trustlet, tidaltrust_support
 from .policy import DEFAULT_POLICY, TrustPolicy
+from .results import DISTRUST_LAYERS, RankEntry, RankResult, TrustResult, check_layers, num
 
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHMS",
     "DISTRUST_LAYERS",
-    "PprBatch",
     "RankEntry",
     "RankResult",
     "TrustEngine",
@@ -72,9 +72,6 @@ __all__ = [
 
 ALGORITHMS = ("moletrust", "moletrust-trustlet", "tidaltrust", "ppr", "eigentrust", "advogato",
               "fairness")
-#: The distrust layer: ``one-hop`` (specs/trust.md section 4) or ``none``.
-DISTRUST_LAYERS = ("one-hop", "none")
-_DEFAULT_LAYERS: dict[str, str] = {"distrust": "one-hop", "penalty": "on"}
 #: The algorithm a node uses for each question (specs/trust.md, "Defaults per use").
 DEFAULT_ALGORITHMS: Mapping[str, str] = {
     "score": "moletrust", "rank": "ppr", "admit": "advogato", "raters": "fairness"}
@@ -83,104 +80,8 @@ MAX_ID_LENGTH = 2048
 MAX_TOP = 10_000
 
 
-@dataclass(frozen=True)
-class TrustResult:
-    """The answer to ``trust(source, target, context, algorithm)``.
-
-    ``value`` is on the unit scale ([-1, 1] for the path metrics and fairness; a
-    probability for ``ppr``/``eigentrust``; 1 or 0 for ``advogato``), after distrust and
-    referral penalty; ``score`` is the same on ``scale`` (the evaluator's own) when the
-    algorithm has one, else equal to ``value``. ``raw`` is the algorithm's own figure,
-    before the layers (``layers``: ``distrust`` and ``penalty`` as used). ``None``: no
-    opinion (no path).
-    """
-
-    source: str
-    target: str
-    context: str
-    algorithm: str
-    score: float | None
-    value: float | None
-    scale: Scale | None
-    confidence: float
-    distrust: Distrust
-    penalty: Penalty
-    paths: tuple[TrustPath, ...]
-    details: Mapping[str, Any] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    raw: float | None = None
-    layers: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_LAYERS))
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form served by ``GET /trust`` and printed by ``confiance trust --json``."""
-        return {
-            "source": self.source,
-            "target": self.target,
-            "context": self.context,
-            "algorithm": self.algorithm,
-            "score": _num(self.score),
-            "value": _num(self.value),
-            "raw": _num(self.raw),
-            "layers": dict(self.layers),
-            "scale": self.scale.to_json() if self.scale is not None else None,
-            "confidence": _num(self.confidence),
-            "distrust": {"value": _num(self.distrust.value), "direct": self.distrust.direct,
-                         "sources": [{"node": n, "weight": _num(w)}
-                                     for n, w in self.distrust.sources]},
-            "penalty": {"value": _num(self.penalty.value),
-                        "referrals": [{"referral": o.referral, "referred": o.referred,
-                                       "bad": _num(o.bad)} for o in self.penalty.referrals]},
-            "paths": [p.to_json() for p in self.paths],
-            "details": dict(self.details),
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True)
-class RankEntry:
-    """One ranked node: ``score`` after the layers, ``raw`` the algorithm's own figure."""
-
-    node: str
-    score: float
-    raw: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "score": _num(self.score),
-                "raw": _num(self.score if self.raw is None else self.raw)}
-
-
-@dataclass(frozen=True)
-class RankResult:
-    """The ``top`` nodes ``source`` trusts most in ``context`` by ``algorithm``."""
-
-    source: str
-    context: str
-    algorithm: str
-    entries: tuple[RankEntry, ...]
-    details: Mapping[str, Any] = field(default_factory=dict)
-    layers: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_LAYERS))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "context": self.context, "algorithm": self.algorithm,
-                "layers": dict(self.layers), "entries": [e.to_json() for e in self.entries],
-                "details": dict(self.details)}
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None else float(f"{x:.12g}")
-
-
 _NO_DISTRUST = Distrust(value=0.0, direct=False, sources=())
 _NO_PENALTY = Penalty(value=0.0, referrals=())
-
-
-def _layers(distrust: str, penalty: bool) -> dict[str, str]:
-    if distrust not in DISTRUST_LAYERS:
-        raise RemoteProtocolError(f"unknown distrust layer {distrust!r}: expected one of "
-                                  f"{', '.join(DISTRUST_LAYERS)}")
-    if not isinstance(penalty, bool):
-        raise RemoteProtocolError("penalty must be true or false")
-    return {"distrust": distrust, "penalty": "on" if penalty else "off"}
 
 
 def _positive(successors: Callable[[str], Iterable[tuple[str, float]]]
@@ -191,7 +92,7 @@ def _positive(successors: Callable[[str], Iterable[tuple[str, float]]]
     return out
 
 
-def _check_id(name: str, value: object) -> str:
+def check_id(name: str, value: object) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
         raise RemoteProtocolError(f"{name} must be a non-empty identifier of at most "
                                   f"{MAX_ID_LENGTH} characters")
@@ -243,7 +144,7 @@ class TrustEngine:
     def resolve_context(self, context: str | None) -> str:
         """``context``, or the only context held when none is named."""
         if context is not None:
-            return _check_id("context", context)
+            return check_id("context", context)
         held = self.graph.contexts
         if len(held) == 1:
             return held[0]
@@ -369,13 +270,13 @@ class TrustEngine:
         penalty:
             The referral-penalty layer (specs/trust.md section 5), on by default.
         """
-        source = _check_id("source", source)
-        target = _check_id("target", target)
+        source = check_id("source", source)
+        target = check_id("target", target)
         ctx = self.resolve_context(context)
         if algorithm not in ALGORITHMS:
             raise RemoteProtocolError(f"unknown algorithm {algorithm!r}: expected one of "
                                       f"{', '.join(ALGORITHMS)}")
-        layers = _layers(distrust, penalty)
+        layers = check_layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         if scale is None and algorithm not in _RANKING and algorithm != "advogato":
             scale = self.evaluator_scale(source, ctx)
@@ -425,9 +326,9 @@ class TrustEngine:
             i, j = index.get(source), index.get(target)
             if i is not None and j is not None:
                 raw = fr.predict(i, j)
-                details.update({"fairness_source": _num(float(fr.fairness[i])),
-                                "fairness_target": _num(float(fr.fairness[j])),
-                                "goodness_target": _num(float(fr.goodness[j])),
+                details.update({"fairness_source": num(float(fr.fairness[i])),
+                                "fairness_target": num(float(fr.fairness[j])),
+                                "goodness_target": num(float(fr.goodness[j])),
                                 "iterations": fr.iterations})
         value = raw
         if value is not None and algorithm in _RANKING:
@@ -486,7 +387,7 @@ class TrustEngine:
         res, op = got
         i = op.index(target)
         raw = float(res.x[i]) if i is not None else 0.0
-        details.update({"raw": _num(raw), "rank": int((res.x > raw).sum()) + 1 if raw else None,
+        details.update({"raw": num(raw), "rank": int((res.x > raw).sum()) + 1 if raw else None,
                         "nodes": op.n, "bound": float(f"{res.bound:.3g}"),
                         "matvecs": res.matvecs, "method": res.method,
                         "damping": self.policy.damping, "tolerance": self.policy.tolerance})
@@ -502,7 +403,7 @@ class TrustEngine:
         first, ``fairness`` ranks by goodness. Referral penalties apply as in :meth:`trust`
         (``penalty``); each entry keeps the algorithm's own figure as ``raw``.
         """
-        source = _check_id("source", source)
+        source = check_id("source", source)
         ctx = self.resolve_context(context)
         if not 1 <= top <= MAX_TOP:
             raise RemoteProtocolError(f"top must lie in 1..{MAX_TOP}, got {top}")
@@ -510,7 +411,7 @@ class TrustEngine:
             raise RemoteProtocolError(f"cannot rank with {algorithm!r}: use one of "
                                       "moletrust, moletrust-trustlet, ppr, eigentrust, "
                                       "advogato, fairness")
-        layers = _layers(distrust, penalty)
+        layers = check_layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         details: dict[str, Any] = {}
         if source not in view.graph:
@@ -537,11 +438,11 @@ class TrustEngine:
         node valued within the horizon; ``advogato``: the accepted nodes (1.0);
         ``fairness``: every node's goodness. ``source`` itself is left out.
         """
-        source = _check_id("source", source)
+        source = check_id("source", source)
         ctx = self.resolve_context(context)
         if algorithm == "tidaltrust" or algorithm not in ALGORITHMS:
             raise RemoteProtocolError(f"cannot score every node with {algorithm!r}")
-        _layers(distrust, penalty)
+        check_layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         if source not in view.graph:
             return {}
@@ -596,6 +497,14 @@ class TrustEngine:
         return [(adjust(v, float(fr.goodness[i])), v, float(fr.goodness[i]))
                 for v, i in index.items() if v != source]
 
+    def top_of(self, source: str, context: str, x: npt.NDArray[np.float64],
+               nodes: Sequence[str], top: int, *, distrust: str = "one-hop",
+               penalty: bool = True) -> list[tuple[float, str, float]]:
+        """The ``top`` nodes of a ``ppr`` vector ``x`` over ``nodes`` after the layers, as
+        ``(score, node, raw)`` (for vectors solved elsewhere: :func:`~.many.rank_many`)."""
+        view = self.graph.view(source, context)
+        return self._top_ppr(view, source, x, nodes, top, distrust, penalty)
+
     def _top_ppr(self, view: EvaluatorView, source: str, x: npt.NDArray[np.float64],
                  nodes: Sequence[str], top: int, distrust: str, penalty: bool
                  ) -> list[tuple[float, str, float]]:
@@ -625,7 +534,7 @@ class TrustEngine:
         raw figure), as :meth:`trust` applies them: for experiments that solve many
         vectors at once (:meth:`ppr_many`) and score every node."""
         ctx = self.resolve_context(context)
-        _layers(distrust, penalty)
+        check_layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         return {v: _adjusted(view, source, v, r, algorithm, distrust, penalty)
                 for v, r in raws.items()}
@@ -636,107 +545,16 @@ class TrustEngine:
                   block: int = 16,
                   map_blocks: Callable[..., Iterable[BatchResult]] = map,
                   ) -> list[RankResult]:
-        """:meth:`rank` by ``ppr`` for many evaluators, solved together.
-
-        The evaluators whose view of the context is the shared one (no Recognition of
-        their own, no mark of their own: the common case) are solved as one batch
-        (:func:`~.batch.pagerank_batch`: one restricted set, one elimination, a block of
-        vectors per sparse product); the others one by one. Each ranking equals
-        :meth:`rank`'s, to the same guaranteed bound.
-
-        ``map_blocks`` maps the solve over blocks of ``block`` sources (``map`` by default;
-        a thread pool's ``map`` spreads the blocks over cores: the sparse products release
-        the interpreter lock).
-        """
-        ctx = self.resolve_context(context)
-        if not 1 <= top <= MAX_TOP:
-            raise RemoteProtocolError(f"top must lie in 1..{MAX_TOP}, got {top}")
-        layers = _layers(distrust, penalty)
-        batch = self.ppr_many(sources, ctx, block=block, map_blocks=map_blocks)
-        out: list[RankResult] = []
-        for j, source in enumerate(batch.sources):
-            if batch.column[j] < 0:
-                out.append(self.rank(source, ctx, "ppr", top=top, distrust=distrust,
-                                     penalty=penalty))
-                continue
-            view = self.graph.view(source, ctx)
-            x = batch.x[:, batch.column[j]]
-            scored = self._top_ppr(view, source, x, batch.nodes, top, distrust, penalty)
-            best = sorted(scored, key=lambda s: (-s[0], s[1]))[:top]
-            out.append(RankResult(
-                source=source, context=ctx, algorithm="ppr",
-                entries=tuple(RankEntry(node=v, score=sc, raw=r) for sc, v, r in best),
-                details={"nodes": batch.size, "bound": float(f"{batch.bound[j]:.3g}"),
-                         "method": "bicgstab-batch"}, layers=layers))
-        return out
+        """:meth:`rank` by ``ppr`` for many evaluators, solved together
+        (:func:`~.many.rank_many`: one batch, the same rankings)."""
+        return many.rank_many(self, sources, context, top=top, distrust=distrust,
+                              penalty=penalty, block=block, map_blocks=map_blocks)
 
     def ppr_many(self, sources: Sequence[str], context: str | None = None, *,
                  block: int = 16, map_blocks: Callable[..., Iterable[BatchResult]] = map
-                 ) -> PprBatch:
-        """Personalized PageRank vectors of many evaluators (``ppr``, no layers), solved
-        together when their views share the context's matrix.
-
-        Returns a :class:`PprBatch`: ``x[:, column[j]]`` is source ``j``'s vector over
-        ``nodes`` (the union of the sources' reachable sets); ``column[j] == -1`` for a
-        source with a view of its own or no edges (ask :meth:`trust` or :meth:`rank`).
-        """
-        ctx = self.resolve_context(context)
-        names = [_check_id("source", s) for s in sources]
-        shared: list[tuple[int, int]] = []  # (position in sources, operator index)
-        op = None
-        for j, source in enumerate(names):
-            view = self.graph.view(source, ctx)
-            if source not in view.graph or view.rewritten_rows():
-                continue
-            if op is None:
-                op = operator_for(view)
-            i = op.index(source)
-            if i is not None:
-                shared.append((j, i))
-        column = np.full(len(names), -1, dtype=np.int64)
-        if op is None or not shared:
-            return PprBatch(sources=tuple(names), nodes=(), x=np.zeros((0, 0)),
-                            bound=np.zeros(len(names)), column=column, size=0)
-        sub = op.restricted(sorted({i for _, i in shared}))
-        local = [int(sub.local[i]) for _, i in shared]
-        chunks = [local[k:k + block] for k in range(0, len(local), block)]
-        damping, tol = self.policy.damping, self.policy.tolerance
-
-        def solve(chunk: list[int]) -> BatchResult:
-            return pagerank_batch(sub.split, chunk, damping=damping, tol=tol, block=block)
-
-        parts = list(map_blocks(solve, chunks))
-        x = np.concatenate([p.x for p in parts], axis=1) if parts else np.zeros((0, 0))
-        bounds = np.concatenate([p.bound for p in parts]) if parts else np.zeros(0)
-        bound = np.zeros(len(names))
-        for k, (j, _) in enumerate(shared):
-            column[j] = k
-            bound[j] = bounds[k]
-        nodes = tuple(op.nodes[int(i)] for i in sub.order)
-        return PprBatch(sources=tuple(names), nodes=nodes, x=x, bound=bound, column=column,
-                        size=len(nodes))
-
-
-@dataclass(frozen=True, eq=False)
-class PprBatch:
-    """Vectors of :meth:`TrustEngine.ppr_many`: ``x[:, column[j]]`` over ``nodes`` for
-    source ``j`` (``column[j] == -1``: not in the batch); ``bound[j]`` its guaranteed L1
-    distance to the exact vector."""
-
-    sources: tuple[str, ...]
-    nodes: tuple[str, ...]
-    x: npt.NDArray[np.float64]
-    bound: npt.NDArray[np.float64]
-    column: npt.NDArray[np.int64]
-    size: int
-
-    def vector(self, j: int) -> dict[str, float]:
-        """Source ``j``'s nonzero scores as a dictionary (empty when not in the batch)."""
-        c = int(self.column[j])
-        if c < 0:
-            return {}
-        col = self.x[:, c]
-        return {self.nodes[int(i)]: float(col[i]) for i in np.flatnonzero(col)}
+                 ) -> many.PprBatch:
+        """Personalized PageRank vectors of many evaluators (:func:`~.many.ppr_many`)."""
+        return many.ppr_many(self, sources, context, block=block, map_blocks=map_blocks)
 
 
 def _adjusted(view: EvaluatorView, source: str, node: str, raw: float, algorithm: str,
