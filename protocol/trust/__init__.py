@@ -40,7 +40,8 @@ from .edgelist import (
 )
 from .engine import ALGORITHMS, DEFAULT_ALGORITHMS, TrustEngine
 from .explain import Hop, TrustPath
-from .fairness import FairnessResult, LeaveOneOut, fairness_goodness, fairness_leave_one_out
+from .fairloo import LeaveOneOut, fairness_leave_one_out
+from .fairness import FairnessResult, fairness_goodness
 from .graph import STATUSES, EvaluatorView, TrustGraph
 from .many import PprBatch
 from .negative import Distrust, distrust
