@@ -1,7 +1,8 @@
 """One repetition of an attack experiment: build, attack step by step, measure.
 
 Step 0 is the honest graph; steps 1, 2... add the attack's edges and referrals of that
-time to the same engine (incremental updates, as a node receives assertions), and every
+time to the same engine (incremental updates, as a node receives assertions; on graphs of
+more than :data:`INCREMENTAL_MAX` edges each step's graph is read afresh instead), and every
 algorithm is asked again from the same honest evaluators. What is measured, per algorithm
 and step (means over the evaluators):
 
@@ -40,6 +41,9 @@ from .scoring import FLOOR, Scorer
 __all__ = ["CONTEXT", "run_attack"]
 
 CONTEXT = "default"
+#: Up to this many edges an attack's steps are fed to one engine as updates; beyond, each
+#: step's graph is read afresh as arrays (faster, and memory stays that of one engine).
+INCREMENTAL_MAX = 200_000
 
 
 def _claims(attack: Attack, step: int, policy_referral: float) -> list[Claim]:
@@ -180,8 +184,17 @@ def run_attack(task: Task, base: SignedGraph, rng: np.random.Generator) -> dict[
                     level=float(ev.get("advogato_level", 0.0)))
     steps = []
     for step in range(attack.steps + 1):
-        if step:
+        if step and attack.graph.m <= INCREMENTAL_MAX:  # as a node receives them
             engine.add_claims(_claims(attack, step, policy.referral_weight))
+        elif step:  # a large graph: read afresh as arrays rather than one edge at a time
+            engine = engine_for(attack.graph.until(step), policy, context=CONTEXT, seeds=seeds)
+            referrals = [claim for earlier in range(1, step + 1)
+                         for claim in _claims(attack, earlier, policy.referral_weight)
+                         if claim.kind == "Referral"]
+            if referrals:
+                engine.add_claims(referrals)
+            scorer = Scorer(engine, CONTEXT, distrust=distrust, penalty=penalty,
+                            level=scorer.level)
         measured = {alg: _measure(attack, engine, scorer, alg, evaluators, step)
                     for alg in algorithms}
         steps.append({"step": step, "algorithms": measured})

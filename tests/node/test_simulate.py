@@ -166,3 +166,45 @@ def test_examples_are_valid_scenarios(path: Path, request: pytest.FixtureRequest
         request.getfixturevalue("shared")  # skips with a message where ../shared is absent
         blob = scenario_blob(doc, path.parent)
         assert blob.graph and all(len(sha) == 64 for sha in blob.files.values())
+
+
+@pytest.mark.slow
+def test_epinions_statistics_equal_konects(shared: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's command: KONECT's published statistics of Epinions, every one."""
+    from confiance.protocol.experiments import KONECT_EPINIONS
+
+    path = shared / "data" / "epinions-signed" / "soc-sign-epinions.txt.gz"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this test needs the data sets of ../shared")
+    assert main(["graph", "stats", str(path), "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)["statistics"]
+    for key, published in KONECT_EPINIONS.items():
+        if isinstance(published, int):
+            assert stats[key] == published, key
+        elif key in ("reciprocity", "negativity"):  # KONECT prints 30.9 %, 14.7 %
+            assert round(stats[key], 3) == published, key
+        else:  # printed to six significant digits
+            assert stats[key] == pytest.approx(published, rel=5e-6), key
+
+
+def test_the_readmes_simulate_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Every ``confiance simulate`` command of the README names an example that parses;
+    the quick one (the federation) runs as written."""
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^confiance simulate (.+)$", readme, flags=re.MULTILINE)
+    assert len(commands) >= 4
+    monkeypatch.chdir(ROOT)
+    for command in commands:
+        argv = shlex.split(command.split("#")[0])
+        doc, _ = read_scenario(argv[0])
+        parse_scenario(doc)
+        if "federation" in argv[0]:
+            out = tmp_path / "fed"
+            argv[argv.index("--out") + 1] = str(out)
+            assert main(["simulate", *argv, "--workers", "1"]) == 0
+            assert "report:" in capsys.readouterr().out and (out / "federation.png").exists()
