@@ -28,6 +28,7 @@ from aiohttp import web
 
 from confiance.protocol.contexts import DocumentLoader, default_loader
 from confiance.protocol.limits import DEFAULT_LIMITS
+from confiance.protocol.openbadges import open_badges_loader
 
 from .config import NodeConfig
 from .context import NODE, Node, utc_now
@@ -35,10 +36,10 @@ from .datadir import read_admin_token
 from .identity import did_web_for
 from .ingest import Ingestor
 from .keyring import Keyring
-from .middlewares import error_middleware, make_rate_limit_middleware
+from .middlewares import error_middleware, make_rate_limit_middleware, security_headers
 from .nodecontext import NODE_CONTEXT, NODE_CONTEXT_URL
 from .ratelimit import RateLimiter
-from .routes import admin, assertions, health, status, subjects, wellknown
+from .routes import admin, assertions, badges, health, marks, pages, status, subjects, wellknown
 from .statuslist import StatusLists
 from .storage import SqliteStore
 
@@ -78,6 +79,7 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
             admin_token=lambda: state.get("admin_token", "\0unset"), exempt=exempt)])
     app[CONFIG] = config
     app[RATE_LIMIT_EXEMPT] = exempt
+    app.on_response_prepare.append(security_headers)
 
     async def node_context(app: web.Application) -> AsyncIterator[None]:
         did = did_web_for(config.base_url)
@@ -87,8 +89,8 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
         executor = ThreadPoolExecutor(verify_threads, thread_name_prefix="confiance-verify") \
             if verify_threads > 0 else None
         limits = replace(DEFAULT_LIMITS, max_bytes=config.max_body_bytes)
-        doc_loader = (loader or default_loader()).with_documents(
-            {NODE_CONTEXT_URL: NODE_CONTEXT})
+        doc_loader = open_badges_loader((loader or default_loader()).with_documents(
+            {NODE_CONTEXT_URL: NODE_CONTEXT}))
         try:
             ingestor = Ingestor(store, keyring, loader=doc_loader, limits=limits,
                                 unaccepted_cap=config.max_unaccepted_per_subject,
@@ -110,7 +112,10 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
             log.info("node stopped", extra={"did": did})
 
     app.cleanup_ctx.append(node_context)
-    for module in (health, wellknown, assertions, status, admin, subjects):
+    pages.setup(app)
+    # pages before subjects: /subjects/{subject} is a page, /subjects/{subject}/... the API
+    for module in (health, wellknown, assertions, status, admin, marks, badges, pages,
+                   subjects):
         app.router.add_routes(module.routes)
     _optional_parts(app)
     return app

@@ -5,6 +5,11 @@ subcommand and sets ``func(args) -> int``. This module only assembles them and d
 line between the program and its user: a :class:`ConfianceError` (bad input, failed check)
 becomes one clear line on stderr and exit status 2, never a traceback.
 
+Start-up time is part of the interface (``tests/benchmarks/bench_cli.py``): only the module
+of the subcommand being run is imported; the others appear in ``confiance --help`` through
+:data:`COMMANDS`, their one-line summaries (``tests/test_cli.py`` checks that each matches
+its module's own ``help``). ``--version`` imports no command at all.
+
 Exit statuses: 0 success; 1 a check failed (``verify``); 2 unusable input or arguments.
 """
 
@@ -14,37 +19,77 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from confiance.protocol.errors import ConfianceError
 
 from . import __doc__ as _package_doc
 
-# Subcommand modules, in the order `confiance --help` lists them.
-COMMAND_MODULES = ("keys", "sign", "verify", "assert_", "init", "serve", "peers", "trust",
-                   "graph", "simulate")
+#: Subcommand -> (module in confiance.node.commands, one-line summary), in --help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "keygen": ("keys", "create an Ed25519 key (did:key) and write it to a key file"),
+    "sign": ("sign", "sign a JSON-LD document (prints the signed document)"),
+    "verify": ("verify", "verify a signed document offline (exit 0 valid, 1 invalid, "
+                         "2 unusable)"),
+    "assert": ("assert_", "build, validate and sign a Confiance assertion"),
+    "init": ("init", "create a node: signing and rotation keys, config, admin token, database"),
+    "serve": ("serve", "run a node (creates ./confiance-data on first run)"),
+    "peers": ("peers", "recognise, list and remove the peers this node gossips with"),
+    "trust": ("trust", "explained transitive trust: score one party, or rank them"),
+    "marks": ("marks", "publish the definitions (terms and deed) of the marks you award"),
+    "badges": ("badges", "export a subject's badges as a static site (no node needed to host)"),
+    "graph": ("graph", "trust network statistics (KONECT's definitions)"),
+    "simulate": ("simulate", "run a trust experiment (scenario file): attacks, prediction, "
+                             "federation, statistics"),
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"confiance {_version()}")
+        parser.exit()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that subcommand's module is imported.
+
+    ``None`` registers every module (complete help for each subcommand, for tests and
+    documentation tools).
+    """
     parser = argparse.ArgumentParser(
         prog="confiance",
         description=(_package_doc or "").strip()
-        + " Signed trust assertions, verified offline; a node that federates them.",
-    )
-    parser.add_argument("--version", action="version", version=f"confiance {_version()}")
+        + " Signed trust assertions, verified offline; a node that federates them.")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        qualified = f"confiance.node.commands.{name}"
-        try:
-            module = importlib.import_module(qualified)
-        except ModuleNotFoundError as exc:
-            if exc.name == qualified:  # not written yet: skip, anything else is a real error
-                continue
-            raise
+    for name, (module_name, summary) in COMMANDS.items():
+        if command is not None and name != command:
+            sub.add_parser(name, help=summary, add_help=False)  # listed; never parses
+            continue
+        module = importlib.import_module(f"confiance.node.commands.{module_name}")
         module.register(sub)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str:
+    """The subcommand named by ``argv`` ('' when none is: --help, --version, a typo)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else ""
+        if arg in ("-h", "--help", "--version"):
+            return ""
+    return ""
 
 
 def _version() -> str:
@@ -57,8 +102,9 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(arguments))
+    args = parser.parse_args(arguments)
     try:
         code = args.func(args)
     except ConfianceError as exc:

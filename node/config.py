@@ -83,7 +83,7 @@ class NodeConfig:
     default_suite: str = "eddsa-jcs-2022"
     subject_request_max_age: int = 300
     status_list_size: int = 131_072
-    log_format: str = "json"
+    log_format: str = "auto"  # text on a terminal, else json (node/logs.py)
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -110,8 +110,8 @@ class NodeConfig:
             raise MalformedDocument("status_list_size must be a positive multiple of 8")
         if self.default_suite not in SUITES:
             raise MalformedDocument(f"default_suite must be one of {', '.join(SUITES)}")
-        if self.log_format not in ("json", "text"):
-            raise MalformedDocument("log_format must be json or text")
+        if self.log_format not in ("auto", "json", "text"):
+            raise MalformedDocument("log_format must be auto, json or text")
 
     # Paths inside the data directory.
     @property

@@ -27,6 +27,7 @@ __all__ = [
     "negotiate",
     "query_int",
     "read_json_body",
+    "weighted_values",
 ]
 
 LD_JSON = "application/ld+json"
@@ -75,6 +76,26 @@ async def read_json_body(request: web.Request, limits: Limits, *,
     return doc
 
 
+def weighted_values(header: str) -> list[tuple[float, int, str]]:
+    """``(quality, position, value)`` of each member of an ``Accept``-style header (RFC 9110
+    §12.4.2 q-values; a malformed q counts 0), values lower-cased, empty ones left out."""
+    out: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        fields = part.strip().split(";")
+        value = fields[0].strip().lower()
+        quality = 1.0
+        for param in fields[1:]:
+            name, _, text = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(text)
+                except ValueError:
+                    quality = 0.0
+        if value:
+            out.append((quality, position, value))
+    return out
+
+
 def negotiate(request: web.Request, offers: tuple[str, ...]) -> str:
     """The first of ``offers`` the client accepts (``Accept``, with q-values), else 406.
 
@@ -83,20 +104,7 @@ def negotiate(request: web.Request, offers: tuple[str, ...]) -> str:
     header = request.headers.get("Accept", "").strip()
     if not header:
         return offers[0]
-    ranges: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        fields = part.strip().split(";")
-        media = fields[0].strip().lower()
-        quality = 1.0
-        for param in fields[1:]:
-            name, _, value = param.strip().partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media:
-            ranges.append((quality, position, media))
+    ranges = weighted_values(header)
     best: tuple[float, int] | None = None
     chosen = ""
     for index, offer in enumerate(offers):

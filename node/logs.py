@@ -1,9 +1,16 @@
-"""Structured logs: one JSON object per line (or ``key=value`` pairs), access log included.
+"""Logs: readable lines for a person at a terminal, JSON lines for machines; access log included.
 
-Operators grep and ship logs; a line per event with named fields beats prose. Each line has
-``ts`` (UTC, ISO 8601), ``level``, ``logger``, ``msg`` and whatever ``extra`` fields the call
-site passed; exceptions add ``exc`` (the traceback, for the operator's eyes only: the HTTP
-answer never carries it).
+Two styles, one record each line:
+
+- ``json``: one object per line, ``ts`` (UTC, ISO 8601), ``level``, ``logger``, ``msg``
+  and whatever ``extra`` fields the call site passed; exceptions add ``exc`` (the traceback,
+  for the operator's eyes only: the HTTP answer never carries it). Operators grep and ship
+  these;
+- ``text``: ``12:04:31 info  listening on http://127.0.0.1:8080``, then the extra fields
+  as ``key=value`` (those the message already shows are left out), the traceback below.
+
+``auto`` (the default) is ``text`` when stderr is a terminal, else ``json``: a person
+starting a node reads the first lines; a service manager or a pipe gets JSON.
 """
 
 from __future__ import annotations
@@ -18,13 +25,16 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
-__all__ = ["AccessLogger", "StructuredFormatter", "configure_logging"]
+__all__ = ["LOG_FORMATS", "AccessLogger", "StructuredFormatter", "configure_logging",
+           "resolve_log_format"]
+
+LOG_FORMATS = ("auto", "text", "json")
 
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
 class StructuredFormatter(logging.Formatter):
-    """JSON lines (``style="json"``) or ``key=value`` pairs (``style="text"``)."""
+    """JSON lines (``style="json"``) or readable lines (``style="text"``)."""
 
     def __init__(self, style: str = "json") -> None:
         super().__init__()
@@ -45,20 +55,42 @@ class StructuredFormatter(logging.Formatter):
             fields["exc"] = self.formatException(record.exc_info)
         if self.style_name == "json":
             return json.dumps(fields, ensure_ascii=False, default=str)
-        return " ".join(f"{k}={_kv(v)}" for k, v in fields.items())
+        return self._readable(record, fields)
+
+    @staticmethod
+    def _readable(record: logging.LogRecord, fields: dict[str, Any]) -> str:
+        when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        message = str(fields["msg"])
+        extras = [f"{k}={_kv(v)}" for k, v in fields.items()
+                  if k not in ("ts", "level", "logger", "msg", "exc") and str(v) not in message]
+        line = f"{when} {fields['level']:<7} {message}"
+        if extras:
+            line += "  " + " ".join(extras)
+        if "exc" in fields:
+            line += "\n" + str(fields["exc"])
+        return line
 
 
 def _kv(value: object) -> str:
-    text = str(value)
+    text = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
     if not text or any(c in text for c in ' "=\n'):
         return json.dumps(text, ensure_ascii=False)
     return text
 
 
-def configure_logging(style: str = "json", level: str = "INFO") -> None:
+def resolve_log_format(style: str, stream: Any = None) -> str:
+    """``auto`` -> ``text`` on a terminal, else ``json``; other styles unchanged."""
+    if style != "auto":
+        return style
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return "text" if callable(isatty) and isatty() else "json"
+
+
+def configure_logging(style: str = "auto", level: str = "INFO") -> None:
     """Send every log record to stderr through :class:`StructuredFormatter`."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(StructuredFormatter(style))
+    handler.setFormatter(StructuredFormatter(resolve_log_format(style, sys.stderr)))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -10,7 +10,12 @@
 - anything else is a bug: logged with its traceback and a request id, answered with a bare
   500 problem carrying only that id, never the exception's text (which may hold internals).
 
-A second middleware applies the per-client rate limits before any handler work.
+A second middleware applies the per-client rate limits before any handler work, except on
+``/admin/`` paths: those answer 401 to a request without the admin token before anything
+else (a wrong token is never a 429, and the operator's own calls are never limited).
+
+:func:`security_headers` (an ``on_response_prepare`` hook) sets the headers every answer
+carries, errors included; a Content-Security-Policy for HTML pages belongs there too.
 """
 
 from __future__ import annotations
@@ -30,15 +35,42 @@ from .ratelimit import RateLimiter, client_key
 
 __all__ = [
     "PROBLEM_JSON",
+    "SECURITY_HEADERS",
     "client_address",
     "error_middleware",
     "make_rate_limit_middleware",
     "problem_response",
+    "security_headers",
 ]
 
 log = logging.getLogger("confiance.node")
 PROBLEM_JSON = "application/problem+json"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Headers on every response: a browser must not guess a type other than the declared one
+#: (a JSON document or an SVG badge sniffed as HTML would run script in the node's origin).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+#: An SVG opened directly runs as a document: no script, no loads, a sandbox.
+SVG_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+async def security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: add :data:`SECURITY_HEADERS` to every response.
+
+    The one place for response-wide security headers: ``nosniff`` (a browser never takes
+    JSON or SVG for a script or a style), no referrer (a credential's URL never leaks to a
+    third party), and a Content-Security-Policy: the HTML pages set their own
+    (``node/routes/pages.py``, no ``'unsafe-inline'``), an SVG gets a sandbox, everything
+    else forbids all. Parse errors answered before the application (:mod:`.malformed`) set
+    the same headers themselves.
+    """
+    headers = response.headers
+    # the raw header: aiohttp's parsed content_type costs more than a whole badge request
+    if "Content-Security-Policy" not in headers and headers.get(
+            "Content-Type", "").startswith("image/svg+xml"):
+        headers["Content-Security-Policy"] = SVG_CSP
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
 
 # aiohttp HTTP errors -> (slug, title).
 _HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
@@ -131,6 +163,7 @@ def make_rate_limit_middleware(*, reads: RateLimiter, writes: RateLimiter,
     """A middleware taking a token per request (reads and writes apart).
 
     Requests bearing the admin token are not limited (the operator is not a flood), nor
+    ``/admin/`` paths (they refuse a request without the token at once: 401, not 429), nor
     paths in ``exempt`` (a live set: ``/health``; ``/gossip``, which gossip limits and
     scores per peer itself, since all peers of a loopback test share one address).
     """
@@ -138,8 +171,8 @@ def make_rate_limit_middleware(*, reads: RateLimiter, writes: RateLimiter,
     @web.middleware
     async def rate_limit_middleware(request: web.Request, handler: Handler
                                     ) -> web.StreamResponse:
-        if request.path in exempt:
-            return await handler(request)
+        if request.path in exempt or request.path.startswith("/admin/"):
+            return await handler(request)  # admin: 401 without the token, else unlimited
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer ") and hmac.compare_digest(
                 auth[7:].strip().encode(), admin_token().encode()):

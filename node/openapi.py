@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_publication import PUBLICATION_PATHS
+
 __all__ = ["OPTIONAL_PATHS", "PATHS", "openapi_document", "registered_paths"]
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 _ID_PARAM = {"name": "id", "in": "path", "required": True,
-             "description": "an assertion id: ni:///sha-256;<digest> percent-encoded, or the "
-                            "43-character base64url digest alone",
+             "description": "an assertion id: the 43-character base64url digest, or the "
+                            "whole ni:///sha-256;<digest> as printed (percent-encoded or not)",
              "schema": {"type": "string", "maxLength": 128}}
 _SUBJECT_PARAM = {"name": "subject", "in": "path", "required": True,
                   "description": "the subject's DID or IRI, percent-encoded",
@@ -140,7 +142,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [_SUBJECT_PARAM, {"name": "context", "in": "query", "required": False,
                                         "schema": {"type": "string"}}],
         "responses": {"200": _ok("a VerifiablePresentation signed by the node", _OBJECT,
-                                 "application/ld+json"), **_errors(400, 429)}}},
+                                 "application/ld+json"), **_errors(400, 422, 429)}}},
     "/subjects/{subject}/export": {"get": {
         "summary": "Everything this node holds about and by the subject (signed request)",
         "operationId": "subjectExport", "security": _SIGNED_REQUEST,
@@ -163,6 +165,15 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+_GOSSIP_ERROR = {"$ref": "#/components/responses/GossipError"}
+
+
+def _gossip_errors(*codes: int) -> dict[str, Any]:
+    """Refusals of ``POST /gossip`` answered as gossip ``error`` messages (application/json),
+    so that the peer's session state machine sees them (specs/gossip.md)."""
+    return {str(code): _GOSSIP_ERROR for code in codes}
+
+
 _PEER_PARAM = {"name": "peer", "in": "path", "required": True,
                "description": "a recognised peer's name or URL (percent-encoded)",
                "schema": {"type": "string"}}
@@ -177,7 +188,7 @@ OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _OBJECT}}},
         "responses": {"200": _ok("a gossip message", _OBJECT), "204": {"description":
                                                                         "session closed"},
-                      **_errors(400, 401, 413, 415)}}},
+                      **_gossip_errors(400, 403, 404, 409, 429), **_errors(401, 413, 415)}}},
     "/trust": {"get": {
         "summary": "How much one party trusts another in a context, with the explanation "
                    "(specs/trust.md)", "operationId": "getTrust",
@@ -219,6 +230,9 @@ OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+PATHS.update(PUBLICATION_PATHS)
+
+
 def registered_paths(router: Any) -> set[tuple[str, str]]:
     """``(method, path)`` of every route in an aiohttp router (HEAD and OPTIONS left out)."""
     return {(route.method.lower(), route.resource.canonical) for route in router.routes()
@@ -257,7 +271,20 @@ def openapi_document(version: str, registered: set[tuple[str, str]] | None = Non
             },
             "responses": {"Problem": {"description": "an RFC 9457 problem",
                                       "content": {"application/problem+json": {"schema": {
-                                          "$ref": "#/components/schemas/Problem"}}}}},
+                                          "$ref": "#/components/schemas/Problem"}}}},
+                          "GossipError": {
+                              "description": "a gossip error message (400 malformed or "
+                                             "out-of-sequence, 403 peer not recognised or "
+                                             "dropped, 404 unknown session, 409 session busy, "
+                                             "429 peer throttled); a 400 raised before the "
+                                             "gossip engine is a problem document",
+                              "content": {"application/json": {"schema": {
+                                  "type": "object", "required": ["type", "code"],
+                                  "properties": {"type": {"const": "error"},
+                                                 "code": {"type": "string"},
+                                                 "detail": {"type": "string"}}}},
+                                          "application/problem+json": {"schema": {
+                                              "$ref": "#/components/schemas/Problem"}}}}},
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer",
                                "description": "the token in DATA_DIR/admin.token"},

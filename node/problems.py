@@ -16,7 +16,7 @@ so the one error middleware renders every refusal alike, as RFC 9457
     │   ├── Forbidden                 403  revocation-not-by-issuer, acceptance-not-by-subject,
     │   │                                  erasure-not-by-issuer
     │   ├── Conflict                  409  target-not-held, subject-cap-reached, replayed-request,
-    │   │                                  revocation-kept, not-revocable
+    │   │                                  revocation-kept, not-revocable, mark-version-exists
     │   └── RateLimited               429  rate-limited (carries Retry-After)
     ├── ServiceUnavailable            503  (carries Retry-After; not the client's fault)
     │   ├── TrustEngineBusy           503  trust-engine-busy
@@ -265,3 +265,8 @@ class UnknownKind(SchemaError):
 
     slug = "unknown-kind"
     title = "Unknown assertion kind"
+
+
+class MarkVersionExists(Conflict):
+    slug = "mark-version-exists"
+    title = "This version of the mark is published with other terms"

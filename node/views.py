@@ -20,10 +20,14 @@ from .context import Node
 from .problems import InvalidId
 from .storage import StoredAssertion
 
-__all__ = ["ID_PREFIX", "assertion_meta", "assertion_path", "envelope_bytes", "parse_path_id"]
+__all__ = ["ID_PREFIX", "ID_ROUTE", "assertion_meta", "assertion_path", "envelope_bytes",
+           "parse_path_id"]
 
 ID_PREFIX = "ni:///sha-256;"
 _MAX_ID_TEXT = 128
+#: The route pattern of an id in a path: the digest, or the whole id as printed, unencoded
+#: (``/assertions/ni:///sha-256;<digest>``: its slashes must not end the segment).
+ID_ROUTE = "{id:(?:ni:/+sha-256;)?[^/]+}"
 
 
 def parse_path_id(text: str) -> str:

@@ -112,11 +112,8 @@ class LinearRule:
         return self.target_min + t * (self.target_max - self.target_min)
 
     def explain(self, source: str = "their value", target: str = "ours") -> str:
-        return (
-            f"reads {source} linearly: {_fmt(self.source_min)} there is {_fmt(self.target_min)} "
-            f"{target}, {_fmt(self.source_max)} there is {_fmt(self.target_max)} {target}"
-            + (", values beyond are clamped" if self.clamp else ", values beyond are ignored")
-        )
+        """One sentence, ``target`` (the scale here) named once."""
+        return _explain(self, source, target)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,13 +153,8 @@ class ThresholdRule:
         return self.otherwise
 
     def explain(self, source: str = "their value", target: str = "ours") -> str:
-        parts = [f"{_fmt(a)} or more is {_fmt(v)} {target}" for a, v in self.thresholds]
-        tail = (
-            f"; anything lower is {_fmt(self.otherwise)} {target}"
-            if self.otherwise is not None
-            else "; anything lower counts for nothing"
-        )
-        return f"reads {source} as: " + ", ".join(parts) + tail
+        """One sentence, ``target`` (the scale here) named once."""
+        return _explain(self, source, target)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,16 +197,17 @@ class CategoricalRule:
         return self.otherwise
 
     def explain(self, source: str = "their status", target: str = "ours") -> str:
-        parts = [f"“{k}” is {_fmt(v)} {target}" for k, v in self.mapping]
-        tail = (
-            f"; any other status is {_fmt(self.otherwise)} {target}"
-            if self.otherwise is not None
-            else "; any other status counts for nothing"
-        )
-        return f"reads {source} as: " + ", ".join(parts) + tail
+        """One sentence, ``target`` (the scale here) named once."""
+        return _explain(self, source, target)
 
 
 ConversionRule: TypeAlias = LinearRule | ThresholdRule | CategoricalRule
+
+
+def _explain(rule: ConversionRule, source: str, target: str) -> str:
+    from .sentences import rule_steps  # the sentence code lives there (it imports us)
+
+    return f"reads {source} as {target}: {rule_steps(rule)}"
 
 
 def _pair(name: str, raw: object) -> tuple[float, float]:

@@ -41,6 +41,7 @@ __all__ = [
     "MAX_SCHEMA_TEXT",
     "SCHEMA_BASE",
     "SCHEMA_KINDS",
+    "SCHEMA_NAMES",
     "json_pointer",
     "load_schema",
     "validate_document",
@@ -48,6 +49,9 @@ __all__ = [
 
 SCHEMA_BASE = "https://w3id.org/confiance/schemas/v1/"
 SCHEMA_KINDS = ("Rating", "TrustMark", "Referral", "Recognition", "Revocation", "Acceptance")
+#: Every document type with a schema: the six kinds, and the signed terms of a trust mark
+#: (:mod:`confiance.protocol.marks`), which is not an assertion.
+SCHEMA_NAMES = (*SCHEMA_KINDS, "MarkDefinition")
 
 #: Total characters (keys and strings) a document may hold before schemas are applied.
 MAX_SCHEMA_TEXT = 512 * 1024
@@ -186,7 +190,7 @@ def _read(name: str) -> dict[str, Any]:
 @cache
 def _shipped() -> dict[str, dict[str, Any]]:
     """Every shipped schema under its ``$id``, so the files may ``$ref`` one another."""
-    names = ["common.json", *(f"{kind}.json" for kind in SCHEMA_KINDS)]
+    names = ["common.json", *(f"{kind}.json" for kind in SCHEMA_NAMES)]
     return {SCHEMA_BASE + name: _read(name) for name in names}
 
 
@@ -226,9 +230,9 @@ def _inline(node: object, base: str, depth: int = 0) -> Any:
 
 def load_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema (a fresh copy) for ``kind``, as shipped in the package."""
-    if kind not in SCHEMA_KINDS:
+    if kind not in SCHEMA_NAMES:
         raise SchemaError(
-            f"unknown assertion kind {kind!r}; expected one of {', '.join(SCHEMA_KINDS)}",
+            f"unknown assertion kind {kind!r}; expected one of {', '.join(SCHEMA_NAMES)}",
             kind=kind,
         )
     return _read(f"{kind}.json")
@@ -308,9 +312,9 @@ def validate_document(doc: object, kind: str) -> None:
     MalformedDocument
         the value is not JSON data at all (a non-string key, a set, bytes...).
     """
-    if kind not in SCHEMA_KINDS:
+    if kind not in SCHEMA_NAMES:
         raise SchemaError(
-            f"unknown assertion kind {kind!r}; expected one of {', '.join(SCHEMA_KINDS)}",
+            f"unknown assertion kind {kind!r}; expected one of {', '.join(SCHEMA_NAMES)}",
             kind=kind,
         )
     if not isinstance(doc, Mapping):

@@ -4,6 +4,7 @@ real process: keygen, sign, verify (exit 0/1/2 and the JSON report), assert for 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import stat
@@ -156,7 +157,7 @@ def _assert(capsys: pytest.CaptureFixture[str], keyfile: Path, *argv: str) -> di
     code, out, err = run(capsys, "assert", *argv[:1], "--key", str(keyfile),
                          "--created", "2026-01-02T03:04:05Z", *argv[1:])
     assert code == 0, err
-    assert "id: ni:///sha-256;" in err
+    assert err.startswith("ni:///sha-256;") and len(err.strip()) == 57  # the id alone
     doc: dict[str, Any] = json.loads(out)
     return doc
 
@@ -218,3 +219,33 @@ def test_the_console_script_runs_as_a_process(tmp_path: Path) -> None:
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("did:key:")
+
+
+def test_help_lists_every_command_with_its_own_summary() -> None:
+    """cli.COMMANDS (what --help shows without importing the commands) matches each module."""
+    from confiance.node.cli import COMMANDS, build_parser
+
+    full = build_parser(None)
+    sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    summaries = {choice.dest: choice.help for choice in sub._choices_actions}
+    assert summaries == {name: summary for name, (_, summary) in COMMANDS.items()}
+    lazy = build_parser("")
+    assert lazy.format_help() == full.format_help()
+
+
+def test_light_commands_do_not_import_the_heavy_parts(tmp_path: Path) -> None:
+    """Start-up time: --version and keygen import no JSON-LD, JSON Schema, aiohttp, numpy."""
+    probe = (
+        "import sys\n"
+        "from confiance.node.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('pyld', 'jsonschema', 'aiohttp', 'numpy', 'scipy', 'networkx')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)), file=sys.stderr)\n"
+    )
+    for argv in (["--version"], ["--help"], ["keygen", "-o", str(tmp_path / "k.json")]):
+        done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                              text=True, check=True)
+        assert done.stderr.strip().splitlines()[-1] == "[]", (argv, done.stderr)

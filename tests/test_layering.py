@@ -4,7 +4,8 @@
    for thread-safe caches are allowed: the node verifies in worker threads), and
    pure libraries (cryptography, pyld, networkx, ...). Never ``confiance.node``.
 2. ``node`` reaches ``protocol`` through its public names only (no ``_private`` imports).
-3. Only ``node/peers.py`` makes outbound HTTP (aiohttp's client); only ``node/storage/``
+3. Only ``node/peers.py`` (gossip, aiohttp's client) and ``node/running.py`` (the CLI
+   calling its own node, ``http.client``) make outbound HTTP; only ``node/storage/``
    touches the database.
 """
 
@@ -72,9 +73,12 @@ def test_node_uses_protocol_public_names(path: Path) -> None:
             assert not private, f"{_rel(path)}:{line} reaches into protocol privates {private}"
 
 
+OUTBOUND_HTTP_MODULES = {"node/peers.py", "node/running.py"}
+
+
 @pytest.mark.parametrize("path", _modules("node"), ids=_rel)
 def test_only_peers_makes_outbound_http(path: Path) -> None:
-    if _rel(path) == "node/peers.py":
+    if _rel(path) in OUTBOUND_HTTP_MODULES:
         return
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -90,6 +94,10 @@ def test_only_peers_makes_outbound_http(path: Path) -> None:
             assert not bad, f"{_rel(path)}:{line} imports {bad}: outbound HTTP is peers.py's"
         assert module.split(".")[0] not in {"requests", "httpx", "urllib3"}, (
             f"{_rel(path)}:{line} imports an HTTP client")
+        assert module not in {"http.client", "urllib.request"} and not (
+            module == "http" and "client" in names), (
+            f"{_rel(path)}:{line} imports {module}: outbound HTTP is peers.py's and "
+            "running.py's")
 
 
 @pytest.mark.parametrize("path", _modules("node"), ids=_rel)

@@ -2,7 +2,9 @@
 
 This is how an individual publishes a trust mark without running a node: the issuer is the
 key's DID, the document is checked against the kind's schema before signing, and the signed
-JSON-LD is printed on stdout (its content id on stderr).
+JSON-LD is printed on stdout, its content id alone on stderr (``--json``: both on stdout, as
+``{"id": ..., "document": ...}``). ``--target`` takes an id in any form a tool prints it:
+``ni:///sha-256;<digest>``, the 43-character digest, or the assertion's URL on a node.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from confiance.protocol.assertions import issue
-from confiance.protocol.errors import SchemaError
-from confiance.protocol.keys import KeyPair
+from confiance.protocol.errors import ConfianceError, SchemaError
 from confiance.protocol.model import (
     Acceptance,
     Assertion,
@@ -37,6 +37,9 @@ from .common import (
     timestamp,
 )
 
+_TARGET_HELP = ("the assertion's id, as printed: ni:///sha-256;<digest>, the 43-character "
+                "digest alone, or its URL on a node (.../assertions/<digest>)")
+
 Builder = Callable[[argparse.Namespace, dict[str, Any]], Assertion]
 
 
@@ -58,8 +61,26 @@ def _rating(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
 
 
 def _mark(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
-    return TrustMark(**common, subject=a.subject, mark=a.mark, status=a.value,
-                     value=a.status_value, mark_version=a.mark_version,
+    mark, version = a.mark, a.mark_version
+    if a.definition:  # link the mark to its signed definition (confiance marks create)
+        from confiance.protocol.marks import definition_from_document
+
+        definition = definition_from_document(read_json_document(a.definition))
+        if mark is not None and mark != definition.mark:
+            raise SchemaError(f"--mark {mark} is not the mark {definition.mark} that "
+                              f"{a.definition} defines")
+        mark, version = definition.mark, definition.version
+        if common["context"] is None:
+            common["context"] = definition.context
+        elif common["context"] != definition.context:
+            raise SchemaError(f"the mark is defined for the context {definition.context!r}, "
+                              f"not {common['context']!r}")
+        if common["name"] is None:
+            common["name"] = definition.name
+    if mark is None:
+        raise SchemaError("give the mark: --mark TERMS_IRI or --definition DEF.json")
+    return TrustMark(**common, subject=a.subject, mark=mark, status=a.value,
+                     value=a.status_value, mark_version=version,
                      evidence=tuple(a.evidence or ()))
 
 
@@ -74,12 +95,31 @@ def _recognition(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
                        source_context=a.source_context, scale=_scale(a.scale, (0, 1)))
 
 
+def target_id(text: str) -> str:
+    """An assertion id from ``--target``: ``ni:///sha-256;D``, ``D``, or ``.../assertions/D``."""
+    from urllib.parse import unquote
+
+    from confiance.protocol.ids import id_from_digest, parse_assertion_id
+
+    text = text.strip()
+    if "/assertions/" in text and not text.startswith("ni:"):
+        text = unquote(text.rsplit("/assertions/", 1)[1].split("?", 1)[0])
+    try:
+        return id_from_digest(parse_assertion_id(text))
+    except SchemaError:
+        raise
+    except ConfianceError:
+        raise SchemaError(f"--target must be an assertion id (ni:///sha-256;<43 base64url "
+                          f"characters>, the 43 characters alone, or the assertion's URL on "
+                          f"a node), got {text!r:.80}") from None
+
+
 def _revocation(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
-    return Revocation(**common, target=a.target, reason=a.reason)
+    return Revocation(**common, target=target_id(a.target), reason=a.reason)
 
 
 def _acceptance(a: argparse.Namespace, common: dict[str, Any]) -> Assertion:
-    return Acceptance(**common, target=a.target, accepted=a.accept)
+    return Acceptance(**common, target=target_id(a.target), accepted=a.accept)
 
 
 def register(sub: Any) -> None:
@@ -87,7 +127,8 @@ def register(sub: Any) -> None:
         "assert", help="build, validate and sign a Confiance assertion",
         description="Build a Confiance trust assertion of one KIND, check it against its "
                     "schema, sign it with --key (the issuer is the key's did:key) and print the "
-                    "signed JSON-LD on stdout; its content id goes to stderr.")
+                    "signed JSON-LD on stdout; its content id goes to stderr (with --json, "
+                    "both go to stdout).")
     kinds = parser.add_subparsers(dest="kind", metavar="KIND")
     kinds.required = True
 
@@ -107,6 +148,8 @@ def register(sub: Any) -> None:
         p.add_argument("--name", help="a short title for the credential")
         p.add_argument("--description", help="a longer description")
         add_loader_argument(p)
+        p.add_argument("--json", action="store_true",
+                       help='print {"id": ..., "document": ...} on stdout')
         p.set_defaults(func=lambda args: run(args, build))
         return p
 
@@ -118,10 +161,13 @@ def register(sub: Any) -> None:
     p.add_argument("--text", help="a comment")
 
     p = kind("mark", "a trust mark (badge): a status the subject holds at the issuer", _mark,
-             context="required")
+             context="optional")
     p.add_argument("--subject", required=True, metavar="ID", help="who holds the mark")
-    p.add_argument("--mark", required=True, metavar="TERMS_IRI",
+    p.add_argument("--mark", metavar="TERMS_IRI",
                    help="IRI of the mark's definition (its terms)")
+    p.add_argument("--definition", metavar="DEF.json",
+                   help="the mark's signed definition (confiance marks create): sets --mark, "
+                        "--mark-version and, when absent, --context and --name")
     p.add_argument("--value", required=True, metavar="TEXT",
                    help='the status in words, e.g. "97%% positive over 1,204 sales"')
     p.add_argument("--status-value", type=float, metavar="N",
@@ -148,23 +194,23 @@ def register(sub: Any) -> None:
 
     p = kind("revocation", "revoke an earlier assertion of yours by its id", _revocation,
              context="optional")
-    p.add_argument("--target", required=True, metavar="ASSERTION_ID",
-                   help="the id of the assertion revoked (one you issued)")
+    p.add_argument("--target", required=True, metavar="ASSERTION_ID", help=_TARGET_HELP)
     p.add_argument("--reason", help="why")
 
     p = kind("acceptance", "accept or reject an assertion about you", _acceptance,
              context="optional")
-    p.add_argument("--target", required=True, metavar="ASSERTION_ID",
-                   help="the id of the assertion about you")
+    p.add_argument("--target", required=True, metavar="ASSERTION_ID", help=_TARGET_HELP)
     decision = p.add_mutually_exclusive_group(required=True)
     decision.add_argument("--accept", dest="accept", action="store_true",
-                          help="accept it: it counts")
+                          help="you accept it: nodes show it")
     decision.add_argument("--reject", dest="accept", action="store_false",
-                          help="reject it: it no longer counts, and nodes stop listing it")
+                          help="you reject it: nodes stop showing it")
 
 
 def run(args: argparse.Namespace, build: Builder) -> int:
-    key: KeyPair = load_key(args.key)
+    from confiance.protocol.assertions import issue
+
+    key = load_key(args.key)
     created = timestamp(args.created, "--created")
     common: dict[str, Any] = {
         "issuer": key.did,
@@ -178,6 +224,9 @@ def run(args: argparse.Namespace, build: Builder) -> int:
     }
     signed = issue(build(args, common), key, suite=args.suite, created=created,
                    loader=make_loader(args.context_dir))
-    print_json(signed.document)
-    print(f"id: {signed.id}", file=sys.stderr)
+    if args.json:
+        print_json({"id": signed.id, "document": signed.document})
+    else:
+        print_json(signed.document)
+        print(signed.id, file=sys.stderr)  # alone: a form --target takes
     return 0

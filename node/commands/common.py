@@ -3,6 +3,10 @@
 Files named on the command line are input from outside: they are read with a size cap and
 parsed by the protocol's bounded JSON parser, and every failure becomes a specific
 :class:`~confiance.protocol.errors.ConfianceError`, which ``cli.main`` prints as one line.
+
+Start-up time: ``confiance`` imports every command module to build its parser, so these
+modules import at the top only what building the parser needs; JSON-LD, signing and the
+node are imported by the function that uses them (``python -X importtime`` shows it).
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from confiance.protocol.canonical import parse_json
-from confiance.protocol.contexts import DocumentLoader, default_loader
 from confiance.protocol.errors import DocumentTooLarge, KeyFormatError, MalformedDocument
-from confiance.protocol.keys import KeyPair
 from confiance.protocol.limits import DEFAULT_LIMITS, Limits
 from confiance.protocol.model import format_datetime, parse_datetime
+
+if TYPE_CHECKING:
+    from confiance.protocol.contexts import DocumentLoader
+    from confiance.protocol.keys import KeyPair
 
 SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
 DEFAULT_SUITE = "eddsa-jcs-2022"
@@ -44,6 +49,8 @@ def read_bytes(path: str, limit: int) -> bytes:
 
 def read_json_document(path: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Read and parse a JSON object from ``path`` under ``limits``."""
+    from confiance.protocol.canonical import parse_json
+
     doc = parse_json(read_bytes(path, limits.max_bytes), limits)
     if not isinstance(doc, dict):
         raise MalformedDocument(f"{path} does not hold a JSON object")
@@ -52,6 +59,8 @@ def read_json_document(path: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, 
 
 def load_key(path: str) -> KeyPair:
     """Load a Multikey key file (``secretKeyMultibase`` or the vectors' ``privateKeyMultibase``)."""
+    from confiance.protocol.keys import KeyPair
+
     raw = read_bytes(path, MAX_KEY_FILE_BYTES)
     try:
         obj = json.loads(raw)
@@ -86,6 +95,8 @@ def write_private_file(path: str, text: str, *, force: bool = False) -> None:
 
 def make_loader(context_dir: str | None) -> DocumentLoader:
     """The pinned offline loader, plus the contexts of ``context_dir`` (an index.json folder)."""
+    from confiance.protocol.contexts import default_loader
+
     loader = default_loader()
     if context_dir:
         loader = loader.with_directory(Path(context_dir))
@@ -104,6 +115,15 @@ def add_suite_argument(parser: argparse.ArgumentParser) -> None:
                         help=f"Data Integrity cryptosuite (default {DEFAULT_SUITE})")
 
 
+def add_node_argument(parser: argparse.ArgumentParser) -> None:
+    """``--node URL``: where the data directory's running node is reached (see ``running``)."""
+    parser.add_argument(
+        "--node", metavar="URL",
+        help="where the node running from the data directory is reached (default: "
+             "DATA_DIR/run.json, written by confiance serve); its identity is checked "
+             "before the admin token is sent")
+
+
 def timestamp(text: str | None, name: str) -> datetime:
     """Parse an ISO 8601 timestamp argument, or take the current time."""
     if text is None:
@@ -119,6 +139,7 @@ __all__ = [
     "DEFAULT_SUITE",
     "SUITES",
     "add_loader_argument",
+    "add_node_argument",
     "add_suite_argument",
     "format_datetime",
     "load_key",

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from typing import Any
-
-from ..config import default_data_dir, load_config
-from ..datadir import initialise_data_dir, is_initialised
-from ..identity import did_web_for
 
 
 def register(sub: Any) -> None:
@@ -36,6 +31,14 @@ def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+    from datetime import UTC, datetime
+
+    from ..config import default_data_dir, load_config
+    from ..datadir import initialise_data_dir, is_initialised
+    from ..identity import did_web_for
+
+    os.umask(0o077)  # whatever is created in the data directory is the node's alone
     data_dir = args.data_dir or default_data_dir()
     config = load_config(data_dir, name=args.name, public_url=args.public_url,
                          host=args.host, port=args.port)
@@ -47,5 +50,7 @@ def run(args: argparse.Namespace) -> int:
     print(did_web_for(config.base_url))
     print(f"node created in {result.data_dir}: {', '.join(result.created)}", file=sys.stderr)
     print(f"admin token in {config.admin_token_path} (mode 0600); start it with: "
-          f"confiance serve --data-dir {result.data_dir}", file=sys.stderr)
+          f"confiance serve --data-dir {result.data_dir} (it listens on "
+          f"{config.host}:{config.port}, as confiance.toml says; --port overrides)",
+          file=sys.stderr)
     return 0

@@ -7,8 +7,6 @@ import json
 import sys
 from typing import Any
 
-from confiance.protocol.keys import KeyPair
-
 from .common import write_private_file
 
 
@@ -24,6 +22,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from confiance.protocol.keys import KeyPair
+
     key = KeyPair.generate()
     write_private_file(args.output, json.dumps(key.to_json(), indent=2) + "\n", force=args.force)
     print(key.did)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from confiance.protocol.signing import sign
-
 from .common import (
     add_loader_argument,
     add_suite_argument,
@@ -34,6 +32,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from confiance.protocol.signing import sign
+
     key = load_key(args.key)
     doc = read_json_document(args.input)
     signed = sign(doc, key, suite=args.suite, created=timestamp(args.created, "--created"),

@@ -41,13 +41,14 @@ from confiance.protocol.model import (
 from ..context import NODE, Node
 from ..http import read_json_body
 from ..problems import AdminTokenRequired, BadRequest, NotFound, RevocationNotByIssuer
-from ..views import assertion_path, parse_path_id
+from ..views import ID_ROUTE, assertion_path, parse_path_id
 
 __all__ = ["require_admin", "routes", "sign_assertion"]
 
 routes = web.RouteTableDef()
 _ISSUE_FIELDS = frozenset({"kind", "credentialSubject", "validFrom", "validUntil", "name",
-                           "description", "evidence", "suite"})
+                           "description", "evidence", "suite", "markDefinition",
+                           "markVersion"})
 _SUITES = ("eddsa-jcs-2022", "eddsa-rdfc-2022")
 
 
@@ -87,11 +88,15 @@ async def issue(request: web.Request) -> web.Response:
         raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}; allowed: "
                          f"{', '.join(sorted(_ISSUE_FIELDS))}", parameter=sorted(unknown)[0])
     kind = body.get("kind")
-    if kind not in KINDS or kind == "Revocation":
+    if not isinstance(kind, str) or kind not in KINDS or kind == "Revocation":
         raise BadRequest("kind must be one of "
                          f"{', '.join(k for k in KINDS if k != 'Revocation')} "
                          "(revoke with POST /admin/revoke/{id})", parameter="kind")
     suite = _suite(node, body)
+    if kind == "TrustMark":  # tie the mark to its definition (node/routes/marks.py)
+        from .marks import link_definition
+
+        body = await link_definition(node, body)
     document: dict[str, Any] = {
         "@context": [CREDENTIALS_V2_URL, CONFIANCE_CONTEXT_URL],
         "type": ["VerifiableCredential", "TrustAssertion", kind],
@@ -117,7 +122,7 @@ async def issue(request: web.Request) -> web.Response:
                              headers={"Location": assertion_path(signed.id)})
 
 
-@routes.post("/admin/revoke/{id}")
+@routes.post("/admin/revoke/" + ID_ROUTE)
 async def revoke(request: web.Request) -> web.Response:
     node = require_admin(request)
     target_id = parse_path_id(request.match_info["id"])

@@ -16,7 +16,7 @@ from ..context import NODE
 from ..http import LD_JSON, VC_LD_JSON, json_bytes_response, negotiate, query_int, read_json_body
 from ..problems import BadRequest, Erased, InvalidCursor, NotFound, RejectedBySubject
 from ..storage import AssertionQuery
-from ..views import assertion_meta, assertion_path, envelope_bytes, parse_path_id
+from ..views import ID_ROUTE, assertion_meta, assertion_path, envelope_bytes, parse_path_id
 
 __all__ = ["routes"]
 
@@ -39,7 +39,7 @@ async def submit_assertion(request: web.Request) -> web.Response:
                              headers={"Location": assertion_path(stored.id)})
 
 
-@routes.get("/assertions/{id}")
+@routes.get("/assertions/" + ID_ROUTE)
 async def get_assertion(request: web.Request) -> web.Response:
     """The signed document (JSON-LD) with its status in headers, or a JSON envelope."""
     node = request.app[NODE]

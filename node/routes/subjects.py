@@ -46,7 +46,8 @@ MAX_ERASE_IDS = 1000
 
 def _subject(request: web.Request) -> str:
     subject = request.match_info["subject"]
-    if len(subject) > 2048 or ":" not in subject or any(c.isspace() for c in subject):
+    if len(subject) > 2048 or ":" not in subject or any(
+            c.isspace() or ord(c) < 32 or c == "\x7f" for c in subject):
         raise BadRequest("the subject must be a DID or an absolute IRI, percent-encoded",
                          parameter="subject")
     return subject

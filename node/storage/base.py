@@ -34,6 +34,7 @@ __all__ = [
     "STATUSES",
     "AssertionQuery",
     "AssertionRecord",
+    "MarkDefinitionRecord",
     "Page",
     "PutResult",
     "Status",
@@ -104,6 +105,18 @@ class StoredAssertion:
         if self.record.valid_from > now:
             return "not-yet-valid"
         return "valid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkDefinitionRecord:
+    """A signed mark definition as held: ``(mark, version)`` is its key, never replaced
+    (definitions are immutable: new terms are a new version); ``document`` is its JCS form."""
+
+    mark: str
+    version: str
+    issuer: str
+    created_at: datetime
+    document: bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,6 +215,17 @@ class Store(Protocol):
         """The JCS bytes of the erasure notices among ``ids``."""
 
     async def export_subject(self, subject: str) -> SubjectExport: ...
+
+    async def put_mark_definition(self, record: MarkDefinitionRecord) -> tuple[bool, bytes]:
+        """Keep a mark definition unless ``(mark, version)`` is held: ``(created, the held
+        document)``; an existing version is never replaced."""
+
+    async def get_mark_definition(self, mark: str, version: str | None = None
+                                  ) -> MarkDefinitionRecord | None:
+        """One version of a mark's definition (the latest when ``version`` is None)."""
+
+    async def mark_definitions(self, limit: int = 1000) -> list[MarkDefinitionRecord]:
+        """The definitions held, by mark, newest version first."""
 
     async def allocate_status_index(self) -> int: ...
 

@@ -52,6 +52,7 @@ from ..problems import (
 from .base import (
     AssertionQuery,
     AssertionRecord,
+    MarkDefinitionRecord,
     Page,
     PutResult,
     StoredAssertion,
@@ -125,11 +126,22 @@ CREATE TABLE erased_issuers (
     erasure TEXT    NOT NULL
 ) WITHOUT ROWID
 """),
+    (4, """
+CREATE TABLE mark_definitions (
+    mark       TEXT    NOT NULL,
+    version    TEXT    NOT NULL,
+    issuer     TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    document   BLOB    NOT NULL,
+    PRIMARY KEY (mark, version)
+) WITHOUT ROWID
+"""),
 )
 
 _COLUMNS = ("seq, id, kind, issuer, subject, target, context, slot, valid_from, valid_until, "
             "created, accepted, status_index, received_at, document, revoked_by, "
             "superseded_by, decision")
+_MARK_COLUMNS = "mark, version, issuer, created_at, document"
 _SUBJECT_KINDS = ("Rating", "TrustMark", "Referral", "Recognition")
 
 
@@ -342,6 +354,20 @@ class SqliteStore:
 
         return await self._write(run)
 
+    async def put_mark_definition(self, record: MarkDefinitionRecord) -> tuple[bool, bytes]:
+        def run(conn: sqlite3.Connection) -> tuple[bool, bytes]:
+            row = conn.execute("SELECT document FROM mark_definitions WHERE mark = ? AND "
+                               "version = ?", (record.mark, record.version)).fetchone()
+            if row is not None:
+                return False, bytes(row[0])
+            conn.execute("INSERT INTO mark_definitions (mark, version, issuer, created_at, "
+                         "document) VALUES (?, ?, ?, ?, ?)",
+                         (record.mark, record.version, record.issuer,
+                          _us(record.created_at), record.document))
+            return True, record.document
+
+        return await self._write(run)
+
     async def allocate_status_index(self) -> int:
         def run(conn: sqlite3.Connection) -> int:
             return int(_bump(conn, "status_index")) - 1
@@ -501,6 +527,28 @@ class SqliteStore:
 
         return await self._read(run)
 
+    async def get_mark_definition(self, mark: str, version: str | None = None
+                                  ) -> MarkDefinitionRecord | None:
+        def run(conn: sqlite3.Connection) -> MarkDefinitionRecord | None:
+            if version is None:  # the latest version
+                row = conn.execute(f"SELECT {_MARK_COLUMNS} FROM mark_definitions WHERE "
+                                   "mark = ? ORDER BY created_at DESC, version DESC LIMIT 1",
+                                   (mark,)).fetchone()
+            else:
+                row = conn.execute(f"SELECT {_MARK_COLUMNS} FROM mark_definitions WHERE "
+                                   "mark = ? AND version = ?", (mark, version)).fetchone()
+            return _mark_row(row) if row is not None else None
+
+        return await self._read(run)
+
+    async def mark_definitions(self, limit: int = 1000) -> list[MarkDefinitionRecord]:
+        def run(conn: sqlite3.Connection) -> list[MarkDefinitionRecord]:
+            rows = conn.execute(f"SELECT {_MARK_COLUMNS} FROM mark_definitions ORDER BY mark, "
+                                "created_at DESC, version DESC LIMIT ?", (limit,)).fetchall()
+            return [_mark_row(r) for r in rows]
+
+        return await self._read(run)
+
     async def status_version(self) -> int:
         return await self._read(lambda conn: _counter(conn, "status_version"))
 
@@ -548,6 +596,11 @@ def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection]
             conn.execute("ROLLBACK")
         raise
     return outcomes
+
+def _mark_row(row: tuple[Any, ...]) -> MarkDefinitionRecord:
+    return MarkDefinitionRecord(mark=row[0], version=row[1], issuer=row[2],
+                                created_at=_dt(row[3]), document=bytes(row[4]))
+
 
 def _tombstone(row: tuple[Any, ...]) -> Tombstone:
     seq, id_, issuer, erased_at = row

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from ..errors import LocalProtocolError
 from ..model import Assertion, Rating, Recognition, Referral, Scale, TrustMark
 from ..rules import ConversionRule
+from ..sentences import rule_sentence
 from .policy import TrustPolicy
 
 __all__ = [
@@ -180,16 +181,13 @@ class Reader:
 
 
 def _sentence(rec: Claim) -> str:
-    rule = rec.rule
-    if rule is None:  # pragma: no cover - built from a Recognition
+    """The rule in one sentence, the scale named once (:func:`~..sentences.rule_sentence`)."""
+    rule, scale = rec.rule, rec.scale
+    if rule is None or scale is None:  # pragma: no cover - built from a Recognition
         return ""
-    what = f"{rec.subject}'s mark {rec.mark}" if rec.mark is not None \
-        else f"{rec.subject}'s ratings"
-    if rec.reads_context is not None and rec.reads_context != rec.context:
-        what += f" in “{rec.reads_context}” (read as “{rec.context}” here)"
-    scale = rec.scale
-    unit = f"on {rec.issuer}'s {scale.minimum:g}..{scale.maximum:g} scale" if scale else "here"
-    return f"{rec.issuer} {rule.explain(source=what, target=unit)}."
+    return rule_sentence(reader=rec.issuer, read=rec.subject, rule=rule,
+                         scale=(scale.minimum, scale.maximum), mark=rec.mark,
+                         source_context=rec.reads_context, context=rec.context)
 
 
 def compile_readers(recognitions: Iterable[Claim]) -> dict[str, tuple[Reader, ...]]:

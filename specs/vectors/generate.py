@@ -6,7 +6,8 @@ Run from the repository root::
     python specs/vectors/generate.py --check  # exit 1 if a file would change
 
 One file per assertion kind and cryptosuite, plus a TrustMark carrying a W3C Bitstring
-Status List entry (``credentialStatus``) per cryptosuite. Each holds the unsigned credential
+Status List entry (``credentialStatus``) and a mark definition (``MarkDefinition``, the
+signed terms a TrustMark points to) per cryptosuite. Each holds the unsigned credential
 (``input``), the key file (a fixed test seed: never use it for anything else), the proof
 time, the canonical form that is hashed (``canonicalDocument``: N-Quads for
 ``eddsa-rdfc-2022``, JCS text for ``eddsa-jcs-2022``), the expected signed document and its
@@ -24,6 +25,7 @@ from typing import Any
 from confiance.protocol.canonical import canonicalize_jcs, canonicalize_rdfc
 from confiance.protocol.ids import assertion_id, id_from_digest
 from confiance.protocol.keys import KeyPair
+from confiance.protocol.marks import MarkDefinition, definition_document
 from confiance.protocol.model import (
     Acceptance,
     Assertion,
@@ -82,19 +84,42 @@ def assertions(issuer: str) -> dict[str, Assertion]:
     }
 
 
+def mark_definition(issuer: str) -> MarkDefinition:
+    """The definition of the trustmark vector's mark, in English and French."""
+    return MarkDefinition(
+        issuer=issuer, mark="https://market.example/marks/feedback", version="2",
+        context="seller", name="Positive feedback", short_name="feedback",
+        terms={"en": "The issuer states the share of positive feedback over the last 12 "
+                     "months of completed sales, and revokes the mark on proven fraud."},
+        says={"en": "The share of positive feedback over the last 12 months.",
+              "fr": "La part d'avis positifs sur les 12 derniers mois."},
+        does_not_say={"en": "Anything about the goods themselves.",
+                      "fr": "Rien sur les biens eux-mêmes."},
+        earned_by={"en": "Completed sales with feedback.", "fr": "Des ventes avec avis."},
+        lost_by={"en": "Proven fraud.", "fr": "Une fraude avérée."},
+        lasts={"en": "Until the next monthly update.",
+               "fr": "Jusqu'à la mise à jour mensuelle suivante."},
+        valid_from=CREATED)
+
+
 def vectors() -> dict[str, dict[str, Any]]:
     key = KeyPair.generate(SEED)
     out: dict[str, dict[str, Any]] = {}
-    for kind, assertion in assertions(key.did).items():
-        unsigned = to_credential(assertion)
+    documents: dict[str, tuple[str, dict[str, Any]]] = {
+        kind: (f"A Confiance {assertion.kind} signed with {{suite}}"
+               + (" (with a Bitstring Status List entry)." if assertion.credential_status
+                  else "."), to_credential(assertion))
+        for kind, assertion in assertions(key.did).items()}
+    documents["markdefinition"] = ("A Confiance mark definition (the signed terms and deed "
+                                   "of a trust mark) signed with {suite}.",
+                                   definition_document(mark_definition(key.did)))
+    for kind, (description, unsigned) in documents.items():
         for suite in SUITES:
             signed = sign(unsigned, key, suite=suite, created=CREATED)
             canonical = (canonicalize_rdfc(unsigned) if suite == "eddsa-rdfc-2022"
                          else canonicalize_jcs(unsigned).decode("utf-8"))
             out[f"{kind}-{suite}.json"] = {
-                "description": f"A Confiance {assertion.kind} signed with {suite}"
-                               + (" (with a Bitstring Status List entry)."
-                                  if assertion.credential_status else "."),
+                "description": description.format(suite=suite),
                 "suite": suite,
                 "created": format_datetime(CREATED),
                 "key": key.to_json(),

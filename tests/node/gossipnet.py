@@ -25,6 +25,7 @@ from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.context import NODE, Node
 from confiance.node.datadir import initialise_data_dir, is_initialised
 from confiance.node.peers import GOSSIP, GOSSIP_SETTINGS, Gossip, GossipSettings
+from confiance.node.running import ServeLock, new_record
 
 GENEROUS = RateLimit(per_second=100_000, burst=100_000)
 FAST = GossipSettings(flush_interval=0.02, anti_entropy_interval=1.0, request_timeout=5.0,
@@ -53,6 +54,7 @@ class LiveNode:
         self.settings = settings
         self.runner: web.AppRunner | None = None
         self.site: web.TCPSite | None = None
+        self.lock: ServeLock | None = None
 
     @property
     def url(self) -> str:
@@ -76,18 +78,24 @@ class LiveNode:
         return self.runner is not None
 
     async def start(self) -> None:
+        """Start as ``confiance serve`` does: lock the data dir, publish the run record."""
         if not is_initialised(self.config.data_dir):
             initialise_data_dir(self.config, now=datetime.now(UTC))
+        self.lock = ServeLock.acquire(self.config.data_dir)
         app = create_app(self.config)
         app[GOSSIP_SETTINGS] = self.settings
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await self.resume()
+        self.lock.publish(new_record(url=self.url, listen=f"127.0.0.1:{self.config.port}",
+                                     did=self.node.did, data_dir=self.config.data_dir))
 
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
-        self.runner = self.site = None
+        if self.lock is not None:
+            self.lock.release()
+        self.runner = self.site = self.lock = None
 
     async def pause(self) -> None:
         """Stop listening (peers get connection refused); the node itself keeps running."""

@@ -8,8 +8,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
+from confiance.node.cli import main
 from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.context import NODE, Node
 from confiance.protocol.assertions import issue
@@ -96,3 +98,13 @@ def with_rates(config: NodeConfig, *, writes: RateLimit | None = None,
                reads: RateLimit | None = None) -> NodeConfig:
     return replace(config, write_rate=writes or config.write_rate,
                    read_rate=reads or config.read_rate)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``confiance ARGV`` in this process: (exit status, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -15,7 +16,7 @@ from confiance.node.config import NodeConfig, RateLimit, default_data_dir, load_
 from confiance.node.datadir import initialise_data_dir, is_initialised
 from confiance.node.identity import did_web_for
 from confiance.node.keyring import Keyring
-from confiance.node.logs import StructuredFormatter
+from confiance.node.logs import StructuredFormatter, resolve_log_format
 from confiance.node.problems import UnknownDidWebIssuer
 from confiance.node.ratelimit import RateLimiter, client_key
 from confiance.protocol.errors import KeyResolutionError, MalformedDocument
@@ -122,7 +123,23 @@ def test_structured_logs() -> None:
     assert line["msg"] == "hello world" and line["did"] == "did:web:x"
     assert line["level"] == "info" and line["ts"].endswith("Z")
     text = StructuredFormatter("text").format(record)
-    assert 'msg="hello world"' in text and "did=did:web:x" in text
+    assert text.split(" ", 1)[1] == "info    hello world  did=did:web:x"
+    record.did = "world"  # a field the message already shows is not repeated
+    assert StructuredFormatter("text").format(record).endswith("info    hello world")
+
+
+def test_log_format_auto_is_text_on_a_terminal_only() -> None:
+    class Stream(io.StringIO):
+        def __init__(self, tty: bool) -> None:
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    assert resolve_log_format("auto", Stream(True)) == "text"
+    assert resolve_log_format("auto", Stream(False)) == "json"
+    assert resolve_log_format("json", Stream(True)) == "json"
 
 
 def test_rate_limits_from_toml_and_env_keep_the_missing_half(tmp_path: Path) -> None:

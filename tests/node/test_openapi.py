@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from confiance.node.app import create_app
@@ -26,5 +27,5 @@ def test_openapi_document_is_well_formed() -> None:
     for path, item in doc["paths"].items():
         for op in item.values():
             params = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
-            assert params == {seg[1:-1] for seg in path.split("/") if seg.startswith("{")}, path
+            assert params == set(re.findall(r"\{(\w+)\}", path)), path
             assert op["responses"]

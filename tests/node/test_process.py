@@ -114,7 +114,8 @@ async def test_serve_alone_gives_a_running_node(tmp_path: Path) -> None:
         assert proc.wait(timeout=15) == 0
         lines = [json.loads(line) for line in logs(data).splitlines() if line.startswith("{")]
         messages = {line["msg"] for line in lines}
-        assert {"initialised a new node", "listening", "node ready", "node stopped"} <= messages
+        assert {"initialised a new node", f"listening on {base}", "node ready",
+                "node stopped"} <= messages
         assert any(line.get("path") == "/health" for line in lines)  # access log, structured
     assert stat_mode(data / "admin.token") == 0o600
 

@@ -17,6 +17,7 @@ import pyld
 import pytest
 from pyld import jsonld
 
+from confiance.protocol.marks import definition_document, definition_from_document
 from confiance.protocol.model import (
     CONFIANCE_CONTEXT_URL,
     CREDENTIALS_V2_URL,
@@ -56,6 +57,8 @@ EXPECTED_TERMS = {
     "Acceptance", "trustContext", "score", "scale", "minimum", "maximum", "labels", "value",
     "label", "comment", "mark", "version", "status", "statusValue", "audience", "consent",
     "conversionRule", "sourceContext", "reason", "decision",
+    # mark definitions (protocol.md §A.7): the type, the badge label, the language maps
+    "MarkDefinition", "shortName", "terms", "says", "doesNotSay", "earnedBy", "lostBy", "lasts",
 }
 
 
@@ -261,6 +264,11 @@ def test_vocabulary_examples_are_valid_and_canonical() -> None:
                 assert rule_to_json(rule) == json.loads(line)
             continue
         doc = json.loads(block)
+        if doc["type"] == ["VerifiableCredential", "MarkDefinition"]:  # A.7, not a kind
+            definition = definition_from_document(doc)
+            assert definition_document(definition) == doc, "written in canonical form"
+            expand_strict(doc)
+            continue
         assertion = from_credential(doc)
         assert to_credential(assertion) == doc, "examples are written in canonical form"
         expand_strict(doc)

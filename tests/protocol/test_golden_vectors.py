@@ -13,6 +13,7 @@ from confiance.protocol.assertions import verify_assertion
 from confiance.protocol.canonical import canonicalize_jcs, canonicalize_rdfc
 from confiance.protocol.ids import assertion_id
 from confiance.protocol.keys import KeyPair
+from confiance.protocol.marks import verify_definition
 from confiance.protocol.model import parse_datetime
 from confiance.protocol.signing import sign
 
@@ -21,7 +22,8 @@ FILES = sorted(p.name for p in VECTORS.glob("*.json"))
 
 
 def test_there_is_one_vector_per_kind_and_suite() -> None:
-    assert len(FILES) == 14  # six kinds and a TrustMark with credentialStatus, two suites
+    # six kinds, a TrustMark with credentialStatus and a mark definition, two suites
+    assert len(FILES) == 16
     assert "credentialStatus" in json.loads(
         (VECTORS / "trustmark-status-eddsa-rdfc-2022.json").read_text(encoding="utf-8")
     )["signed"]
@@ -39,6 +41,10 @@ def test_golden_vector(name: str) -> None:
     assert signed == vector["signed"]
     assert assertion_id(signed) == vector["id"]
     now = parse_datetime(vector["created"]) + timedelta(days=1)
+    if name.startswith("markdefinition-"):
+        definition = verify_definition(vector["signed"], now=now)
+        assert definition.issuer == key.did and definition.id == vector["signed"]["id"]
+        return
     checked = verify_assertion(vector["signed"], now=now)
     assert checked.id == vector["id"]
     assert checked.issuer == key.did

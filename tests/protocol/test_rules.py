@@ -94,25 +94,25 @@ def test_categorical_accepts_a_dict_and_ignores_order() -> None:
 
 # -- explain --------------------------------------------------------------------------------
 
-def test_explain_sentences() -> None:
+def test_explain_sentences_name_the_scale_once() -> None:
     assert PERCENT_TO_STARS.explain("E1's positive share", "stars") == (
-        "reads E1's positive share linearly: 0 there is 1 stars, 100 there is 5 stars, "
-        "values beyond are clamped"
+        "reads E1's positive share as stars: 0 there is 1, 100 there is 5, in proportion "
+        "between; beyond, the nearest end"
     )
     assert LinearRule(source_min=0, source_max=1, target_min=0, target_max=1,
-                      clamp=False).explain().endswith("values beyond are ignored")
+                      clamp=False).explain().endswith("beyond, nothing")
     assert TABLE.explain() == (
-        "reads their value as: 98 or more is 5 ours, 90 or more is 4 ours, "
-        "80 or more is 3 ours; anything lower counts for nothing"
+        "reads their value as ours: 98 or more is 5, 90 or more is 4, 80 or more is 3, "
+        "below that, nothing"
     )
     assert ThresholdRule(thresholds=((1, 2),), otherwise=0.5).explain().endswith(
-        "anything lower is 0.5 ours")
+        "otherwise 0.5")
     assert ROLES.explain("their role", "trust") == (
-        "reads their role as: “Administrator” is 0.9 trust, “editor” is 0.6 trust; "
-        "any other status is 0.1 trust"
+        "reads their role as trust: “Administrator” is 0.9, “editor” is 0.6, "
+        "any other status is 0.1"
     )
     assert CategoricalRule(mapping=(("x", 1),)).explain().endswith(
-        "any other status counts for nothing")
+        "any other status, nothing")
 
 
 # -- JSON -----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from confiance.protocol.model import (
 from confiance.protocol.rules import LinearRule
 from confiance.protocol.schemas import (
     SCHEMA_KINDS,
+    SCHEMA_NAMES,
     json_pointer,
     load_schema,
     validate_document,
@@ -75,11 +76,11 @@ def test_spec_and_package_schemas_are_identical() -> None:
     package = {p.name: p.read_bytes() for p in _package_schema_dir().iterdir()
                if p.name.endswith(".json")}
     spec = {p.name: p.read_bytes() for p in SPEC_SCHEMAS.glob("*.json")}
-    assert set(spec) == {"common.json", *(f"{k}.json" for k in SCHEMA_KINDS)}
+    assert set(spec) == {"common.json", *(f"{k}.json" for k in SCHEMA_NAMES)}
     assert package == spec
 
 
-@pytest.mark.parametrize("name", ["common", *SCHEMA_KINDS])
+@pytest.mark.parametrize("name", ["common", *SCHEMA_NAMES])
 def test_schemas_are_valid_draft_2020_12(name: str) -> None:
     schema = json.loads((SPEC_SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)

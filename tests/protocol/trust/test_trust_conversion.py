@@ -8,6 +8,7 @@ from trusthelpers import aid, did, mark, rating, recognition
 
 from confiance.protocol.model import Scale
 from confiance.protocol.rules import CategoricalRule, LinearRule, ThresholdRule
+from confiance.protocol.sentences import short_id
 from confiance.protocol.trust import TrustGraph, from_unit, to_unit
 from confiance.protocol.trust.conversion import Claim, compile_readers, resolve_claims
 
@@ -71,8 +72,9 @@ def test_readers_apply_to_their_mark_and_context_only() -> None:
                              context="seller", time=0, base=None, value=50,
                              mark="https://e1.example/marks/pos")) == 0.25
     assert reader.sentence == (
-        f"{did('E2')} reads {did('E1')}'s mark https://e1.example/marks/pos as: 90 or more is 5 "
-        f"on {did('E2')}'s 1..5 scale; anything lower is 2 on {did('E2')}'s 1..5 scale.")
+        f"{short_id(did('E2'))} reads {short_id(did('E1'))}’s “e1.example/marks/pos” mark on "
+        "its own 1..5 scale: 90 or more is 5, otherwise 2.")
+    assert reader.sentence.count("scale") == 1
 
 
 def test_a_rule_can_read_ratings_and_statuses() -> None:

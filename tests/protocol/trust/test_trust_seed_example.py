@@ -6,6 +6,7 @@ from __future__ import annotations
 from trusthelpers import aid, did, mark, rating, recognition, referral
 
 from confiance.protocol.rules import ThresholdRule
+from confiance.protocol.sentences import short_id
 from confiance.protocol.trust import TrustEngine, TrustResult
 
 E1, E2, ALICE, BOB, CAROL = (did(n) for n in ("E1", "E2", "Alice", "Bob", "Carol"))
@@ -30,7 +31,9 @@ def test_the_seed_example() -> None:
     hop = result.paths[0].hops[-1]
     assert (hop.source, hop.target, hop.assertion, hop.recognition) == (
         E1, ALICE, aid("mark"), aid("rule"))
-    assert hop.rule is not None and hop.rule.startswith(f"{E2} reads {E1}'s mark")
+    assert hop.rule is not None and hop.rule.startswith(
+        f"{short_id(E2)} reads {short_id(E1)}’s “")
+    assert "on its own 1..5 scale: " in hop.rule and hop.rule.count("scale") == 1
     assert "98 or more is 5" in hop.rule
     # Unilateral: E1's view of E2 (and of Alice) is unchanged.
     assert _opinion(engine.trust(E1, E2, "seller")) == _opinion(before_e1_e2) == (
