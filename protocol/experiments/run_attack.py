@@ -65,30 +65,41 @@ def _mean(values: Sequence[float]) -> float | None:
     return float(np.mean(values)) if len(values) else None
 
 
-def _role(scores: list[dict[str, float]], name: str) -> dict[str, float | None]:
-    have = [s[name] for s in scores if name in s]
-    return {"score": _mean(have), "reach": len(have) / len(scores) if scores else 0.0}
+def _role(values: list[float | None]) -> dict[str, float | None]:
+    have = [v for v in values if v is not None]
+    return {"score": _mean(have), "reach": len(have) / len(values) if values else 0.0}
 
 
 def _measure(attack: Attack, engine: TrustEngine, scorer: Scorer, algorithm: str,
              evaluators: list[str], step: int) -> dict[str, Any]:
     g = attack.graph
     names = g.nodes
-    scores = scorer.scores(algorithm, evaluators)
     floor = FLOOR[algorithm]
     attackers = [names[i] for i in attack.attackers]
-    out: dict[str, Any] = {}
-    aucs = []
-    for e, sc in zip(evaluators, scores, strict=True):
-        honest = [sc.get(names[i], floor) for i in attack.honest if names[i] != e]
-        bad = [sc.get(a, floor) for a in attackers if a != e]
-        aucs.append(roc_auc(honest, bad))
-    out["auc"] = _mean([a for a in aucs if a is not None])
+    honest_names = [names[i] for i in attack.honest]
     kind = attack.kind
+    roles = {r: names[i] for r, i in attack.roles.items() if r != "betrayal_step"} \
+        if kind in ("whitewashing", "on-off", "bad-mouthing", "ballot-stuffing") else {}
+    aucs: list[float] = []
+    mass: list[float] = []
+    colluders: list[float] = []
+    seen: dict[str, list[float | None]] = {r: [] for r in roles}
+    for e, sc in zip(evaluators, scorer.scores(algorithm, evaluators), strict=True):
+        honest = [sc.get(h, floor) for h in honest_names if h != e]
+        bad = [sc.get(a, floor) for a in attackers if a != e]
+        auc = roc_auc(honest, bad)
+        if auc is not None:
+            aucs.append(auc)
+        if kind == "sybil" and algorithm in ("ppr", "eigentrust"):
+            mass.append(sum(sc.get(a, 0.0) for a in attackers))
+        if kind == "collusion":
+            colluders.append(float(np.mean([sc.get(a, floor) for a in attackers])))
+        for role, node in roles.items():
+            seen[role].append(sc.get(node))
+    out: dict[str, Any] = {"auc": _mean(aucs)}
     if kind == "sybil":
         k = max(len(attack.attack_edges), 1)
         if algorithm in ("ppr", "eigentrust"):
-            mass = [sum(sc.get(a, 0.0) for a in attackers) for sc in scores]
             out["mass"] = _mean(mass)
             out["mass_per_edge"] = out["mass"] / k if out["mass"] is not None else None
         if algorithm == "advogato" and step >= 1:
@@ -105,12 +116,10 @@ def _measure(attack: Attack, engine: TrustEngine, scorer: Scorer, algorithm: str
             out["within_bound"] = all(a <= b for a, b in zip(admitted, bounds, strict=True))
             out["admitted_max"] = max(admitted)
     elif kind == "collusion":
-        means = [_mean([sc.get(a, floor) for a in attackers]) for sc in scores]
-        out["colluders"] = _mean([m for m in means if m is not None])
-    elif kind in ("whitewashing", "on-off", "bad-mouthing", "ballot-stuffing"):
-        for role, i in attack.roles.items():
-            if role != "betrayal_step":
-                out[role] = _role(scores, names[i])
+        out["colluders"] = _mean(colluders)
+    elif roles:
+        for role, values in seen.items():
+            out[role] = _role(values)
         if kind in ("bad-mouthing", "ballot-stuffing") and algorithm == "fairness" \
                 and step >= 1:
             out.update(_fairness_of_raters(engine, evaluators[0], attack))
@@ -169,6 +178,10 @@ def run_attack(task: Task, base: SignedGraph, rng: np.random.Generator) -> dict[
     distrust, penalty = layers_of(params)
     ev = params.get("evaluate", {})
     algorithms = list(ev.get("algorithms", ["ppr"]))
+    if base.m and base.time.any():  # a data set's own times: all of it is step 0
+        base = SignedGraph(nodes=base.nodes, source=base.source, target=base.target,
+                           weight=base.weight, time=np.zeros(base.m), name=base.name,
+                           meta=base.meta)
     attack = make_attack(base, params["attack"], rng)
     evaluators = _evaluators(attack, int(ev.get("evaluators", 10)), rng)
     seeds: tuple[str, ...] = ()
@@ -180,21 +193,21 @@ def run_attack(task: Task, base: SignedGraph, rng: np.random.Generator) -> dict[
         honest_rank = attack.honest[np.argsort(-received[attack.honest], kind="stable")]
         seeds = tuple(attack.graph.nodes[int(i)] for i in honest_rank[:count])
     engine = engine_for(attack.graph.until(0), policy, context=CONTEXT, seeds=seeds)
-    scorer = Scorer(engine, CONTEXT, distrust=distrust, penalty=penalty,
-                    level=float(ev.get("advogato_level", 0.0)))
+    level = float(ev.get("advogato_level", 0.0))
+    scorer = Scorer(engine, CONTEXT, distrust=distrust, penalty=penalty, level=level)
     steps = []
     for step in range(attack.steps + 1):
         if step and attack.graph.m <= INCREMENTAL_MAX:  # as a node receives them
             engine.add_claims(_claims(attack, step, policy.referral_weight))
         elif step:  # a large graph: read afresh as arrays rather than one edge at a time
+            del engine, scorer  # one engine in memory at a time
             engine = engine_for(attack.graph.until(step), policy, context=CONTEXT, seeds=seeds)
             referrals = [claim for earlier in range(1, step + 1)
                          for claim in _claims(attack, earlier, policy.referral_weight)
                          if claim.kind == "Referral"]
             if referrals:
                 engine.add_claims(referrals)
-            scorer = Scorer(engine, CONTEXT, distrust=distrust, penalty=penalty,
-                            level=scorer.level)
+            scorer = Scorer(engine, CONTEXT, distrust=distrust, penalty=penalty, level=level)
         measured = {alg: _measure(attack, engine, scorer, alg, evaluators, step)
                     for alg in algorithms}
         steps.append({"step": step, "algorithms": measured})

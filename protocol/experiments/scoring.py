@@ -11,7 +11,7 @@ ranking (a probability of 0 for the random walks, below every value for the path
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..trust import TrustEngine, advogato_admission
@@ -37,30 +37,34 @@ class Scorer:
         #: Advogato's admissions of the last :meth:`scores` call, by evaluator.
         self.admitted: dict[str, AdvogatoResult[Any]] = {}
 
-    def scores(self, algorithm: str, evaluators: Sequence[str]) -> list[dict[str, float]]:
-        """Per evaluator, ``{node: score}`` after the layers."""
+    def scores(self, algorithm: str, evaluators: Sequence[str]
+               ) -> Iterator[dict[str, float]]:
+        """Per evaluator, in order, ``{node: score}`` after the layers (one at a time: on a
+        large graph a dictionary per evaluator is large)."""
         e = self.engine
         if algorithm == "ppr":
             batch = e.ppr_many(evaluators, self.context)
-            out = []
             for j, source in enumerate(evaluators):
                 if batch.column[j] < 0:
-                    out.append({v: s for v, (s, _) in e.scores(
+                    yield {v: s for v, (s, _) in e.scores(
                         source, self.context, "ppr", distrust=self.distrust,
-                        penalty=self.penalty).items()})
+                        penalty=self.penalty).items()}
                     continue
                 raws = batch.vector(j)
                 raws.pop(source, None)
-                out.append(e.adjust(source, raws, self.context, "ppr", distrust=self.distrust,
-                                    penalty=self.penalty))
-            return out
+                yield e.adjust(source, raws, self.context, "ppr", distrust=self.distrust,
+                               penalty=self.penalty)
+            return
         if algorithm == "advogato":  # the layers leave admission alone
-            self.admitted = {source: self.admission(source) for source in evaluators}
-            return [{v: 1.0 for v in self.admitted[source].accepted if v != source}
-                    for source in evaluators]
-        return [{v: s for v, (s, _) in e.scores(
-            source, self.context, algorithm, level=self.level, distrust=self.distrust,
-            penalty=self.penalty).items()} for source in evaluators]
+            self.admitted = {}
+            for source in evaluators:
+                self.admitted[source] = got = self.admission(source)
+                yield {v: 1.0 for v in got.accepted if v != source}
+            return
+        for source in evaluators:
+            yield {v: s for v, (s, _) in e.scores(
+                source, self.context, algorithm, level=self.level, distrust=self.distrust,
+                penalty=self.penalty).items()}
 
     def admission(self, evaluator: str) -> AdvogatoResult[Any]:
         """Advogato's admission from ``evaluator`` (accepted set and capacities)."""

@@ -89,13 +89,18 @@ def main(argv: list[str] | None = None) -> int:
               "queries' throughput (goal 5x)")
 
     worst = 0.0
+    reordered = 0
     for _, many in results.values():
         for a, b in zip(single, many, strict=True):
-            assert [x.node for x in a.entries] == [x.node for x in b.entries], a.source
-            for x, y in zip(a.entries, b.entries, strict=True):
+            ea, eb = a.entries, b.entries
+            assert len(ea) == len(eb), a.source
+            for x, y in zip(ea, eb, strict=True):
                 worst = max(worst, abs(x.score - y.score), abs((x.raw or 0) - (y.raw or 0)))
+                if x.node != y.node:  # only nodes tied to within the bound may swap
+                    assert abs(x.score - y.score) < 2e-12, a.source
+                    reordered += 1
     print(f"rankings agree on all {len(sources)} sources (largest score difference "
-          f"{worst:.1e})")
+          f"{worst:.1e}; {reordered} places where nodes tied to within 1e-12 swapped)")
 
     sub = op.restricted([op.index(s) or 0 for s in sources[:64]])
     reduced = eliminate(sub.split.core_block)
