@@ -22,6 +22,8 @@ from typing import Any
 
 from confiance.protocol.errors import DocumentTooLarge, MalformedDocument
 
+from ..commands.common import read_bytes
+
 __all__ = ["MAX_DATA_BYTES", "MAX_SCENARIO_BYTES", "DataBlob", "read_data", "read_scenario",
            "scenario_blob"]
 
@@ -56,14 +58,7 @@ class DataBlob:
 
 def read_scenario(path: str) -> tuple[dict[str, Any], str]:
     """The scenario table of a TOML file and the file's SHA-256."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_SCENARIO_BYTES + 1)
-    except OSError as exc:
-        raise MalformedDocument(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SCENARIO_BYTES:
-        raise DocumentTooLarge(f"{path} is larger than {MAX_SCENARIO_BYTES} bytes",
-                               limit=MAX_SCENARIO_BYTES)
+    raw = read_bytes(path, MAX_SCENARIO_BYTES)
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -75,13 +70,7 @@ def read_scenario(path: str) -> tuple[dict[str, Any], str]:
 
 def read_data(path: Path, *, limit: int = MAX_DATA_BYTES) -> bytes:
     """The content of ``path``, gunzipped or unxz'd when compressed, at most ``limit``."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
-    except OSError as exc:
-        raise MalformedDocument(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        raise DocumentTooLarge(f"{path} is larger than {limit} bytes", limit=limit)
+    raw = read_bytes(str(path), limit)
     try:
         if raw[:2] == b"\x1f\x8b":
             return _gunzip(raw, limit)

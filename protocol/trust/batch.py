@@ -42,7 +42,7 @@ import scipy.sparse as sp
 
 from ..errors import LocalProtocolError
 from .elimination import Reduction
-from .pagerank import DanglingSplit
+from .pagerank import DanglingSplit, with_dangling
 
 __all__ = ["BatchResult", "pagerank_batch"]
 
@@ -272,16 +272,7 @@ def _solve_block(split: DanglingSplit, reduction: Reduction | None, cols: IntArr
         if reduction.from_extra is not None:
             y_core[gone] += damping * np.asarray(reduction.from_extra @ y_kept)
         matvecs += 1
-    y_tail = np.asarray(split.tail_block @ y_core, dtype=np.float64)
-    if split.extra is not None:
-        y_tail += split.extra[c:, :c] @ y_core
-    y_tail *= damping
-    y_tail += p_tail
-    y = np.concatenate([y_core, y_tail])
-    if split.order is not None:
-        out = np.empty_like(y)
-        out[split.order] = y
-        y = out
+    y = with_dangling(split, y_core, p_tail, damping)
     matvecs += 1
     scale = y.sum(axis=0)
     bad = ~np.isfinite(y).all(axis=0) | (scale <= 0) | (y < -1e-9 * scale).any(axis=0)

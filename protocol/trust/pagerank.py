@@ -67,6 +67,7 @@ __all__ = [
     "pagerank_sparse",
     "restart_vector",
     "split_dangling",
+    "with_dangling",
 ]
 
 N = TypeVar("N", bound=Hashable)
@@ -516,7 +517,16 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
     else:
         y_core, matvecs = _solve_reduced(split, reduction, b, start, damping, limit,
                                          p_tail_sum)
-    y_tail = split.tail_block @ y_core
+    return with_dangling(split, y_core, p_tail, damping), matvecs + 1
+
+
+def with_dangling(split: DanglingSplit, y_core: FloatArray, p_tail: FloatArray,
+                  damping: float) -> FloatArray:
+    """The whole solution from its core part: a dangling node's value follows in one
+    product, ``y_D = p_D + a P_DC^T y_C`` (one column or a block of them), in the matrix's
+    own order."""
+    c = split.core
+    y_tail = np.asarray(split.tail_block @ y_core, dtype=np.float64)
     if split.extra is not None:
         y_tail += split.extra[c:, :c] @ y_core
     y_tail *= damping
@@ -526,7 +536,7 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
         out = np.empty_like(y)
         out[split.order] = y
         y = out
-    return y, matvecs + 1
+    return y
 
 
 def _solve_core(split: DanglingSplit, b: FloatArray, start: FloatArray, damping: float,
