@@ -34,9 +34,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assert": ("assert_", "build, validate and sign a Confiance assertion"),
     "init": ("init", "create a node: signing and rotation keys, config, admin token, database"),
     "serve": ("serve", "run a node (creates ./confiance-data on first run)"),
+    "stop": ("background", "stop the node running from a data directory (serve --background)"),
     "peers": ("peers", "recognise, list and remove the peers this node gossips with"),
     "trust": ("trust", "explained transitive trust: score one party, or rank them"),
     "marks": ("marks", "publish the definitions (terms and deed) of the marks you award"),
+    "rules": ("rules", "publish how this node reads another issuer's marks (conversion rules)"),
+    "revoke": ("revoke", "revoke an assertion the node issued (a mark, a rule...)"),
+    "submit": ("submit", "send signed assertions to a node (POST /assertions)"),
+    "subject": ("subject", "your rights as a subject: accept, reject, export, erase "
+                           "(signed requests)"),
     "badges": ("badges", "export a subject's badges as a static site (no node needed to host)"),
     "graph": ("graph", "trust network statistics (KONECT's definitions)"),
     "simulate": ("simulate", "run a trust experiment (scenario file): attacks, prediction, "
@@ -105,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_in(arguments))
     args = parser.parse_args(arguments)
+    args.command_line = arguments  # as given: serve --background runs it again, itself
     try:
         code = args.func(args)
     except ConfianceError as exc:
@@ -112,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `confiance ... | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return int(code)
 
 

@@ -17,6 +17,7 @@ Its layout::
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import tomllib
@@ -36,6 +37,7 @@ __all__ = [
     "config_to_toml",
     "default_data_dir",
     "load_config",
+    "loopback_listen",
     "with_listen",
 ]
 
@@ -85,6 +87,11 @@ class NodeConfig:
     status_list_size: int = 131_072
     log_format: str = "auto"  # text on a terminal, else json (node/logs.py)
     log_level: str = "INFO"
+    # TLS: serve https with this certificate chain and key (PEM files); trust these CAs
+    # (a PEM bundle) for the peers' https, instead of the system's.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    peer_ca_bundle: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -112,6 +119,8 @@ class NodeConfig:
             raise MalformedDocument(f"default_suite must be one of {', '.join(SUITES)}")
         if self.log_format not in ("auto", "json", "text"):
             raise MalformedDocument("log_format must be auto, json or text")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise MalformedDocument("tls_cert and tls_key go together: give both or neither")
 
     # Paths inside the data directory.
     @property
@@ -132,11 +141,11 @@ class NodeConfig:
 
     @property
     def base_url(self) -> str:
-        """The public URL, else the listen address (``http://host:port``)."""
+        """The public URL, else the listen address (``http(s)://host:port``)."""
         if self.public_url is not None:
             return self.public_url
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls_cert else 'http'}://{host}:{self.port}"
 
 
 # TOML layout: section -> {key: field name}. Flat fields, grouped for people.
@@ -151,6 +160,7 @@ _TOML_LAYOUT: dict[str, dict[str, str]] = {
     "rate_limit": {"trust_forwarded_for": "trust_forwarded_for",
                    "max_tracked_clients": "max_tracked_clients"},
     "log": {"format": "log_format", "level": "log_level"},
+    "tls": {"cert": "tls_cert", "key": "tls_key", "peer_ca_bundle": "peer_ca_bundle"},
 }
 _RATE_FIELDS = {"write": "write_rate", "read": "read_rate"}
 _INT_FIELDS = {"port", "max_body_bytes", "max_unaccepted_per_subject", "page_size",
@@ -176,7 +186,8 @@ def _coerce(name: str, value: object, source: str) -> object:
             return value
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return int(value)
-    elif name == "public_url" and value in ("", None):
+    elif name in ("public_url", "tls_cert", "tls_key", "peer_ca_bundle") \
+            and value in ("", None):
         return None
     elif isinstance(value, str):
         return value
@@ -265,6 +276,35 @@ def config_to_toml(config: NodeConfig) -> dict[str, Any]:
         doc["rate_limit"][f"{prefix}_per_second"] = rate.per_second
         doc["rate_limit"][f"{prefix}_burst"] = rate.burst
     return doc
+
+
+def loopback_listen(public_url: str | None) -> tuple[str, int] | None:
+    """Where a node whose public URL is on this machine must listen, or ``None``.
+
+    A public URL on a loopback address with an explicit port
+    (``http://127.0.0.1:9101``, ``http://localhost:9101``, ``http://[::1]:9101``) can only
+    be reached if the node listens on that very port: its did:web names it. ``confiance
+    init`` then records that address as the listen address, so that ``serve`` needs no
+    ``--port``. Any other public URL (a name behind a reverse proxy, no port) says nothing
+    about where the node listens.
+    """
+    if public_url is None:
+        return None
+    parts = urlsplit(public_url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if port is None:
+        return None
+    if host == "localhost":
+        return "127.0.0.1", port
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: reached through whatever resolves it
+        return None
+    return (host, port) if loopback else None
 
 
 def with_listen(config: NodeConfig, host: str | None, port: int | None) -> NodeConfig:

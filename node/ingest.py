@@ -29,15 +29,17 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from confiance.protocol.assertions import SignedAssertion, verify_assertion
 from confiance.protocol.canonical import canonicalize_jcs, parse_json
 from confiance.protocol.contexts import DocumentLoader
-from confiance.protocol.errors import MalformedDocument
+from confiance.protocol.errors import ConfianceError, MalformedDocument
 from confiance.protocol.ids import id_from_digest
 from confiance.protocol.limits import Limits
 from confiance.protocol.model import (
@@ -200,41 +202,115 @@ class Ingestor:
 
     async def submit(self, document: dict[str, Any]) -> PutResult:
         """Verify and store a document from outside (HTTP or gossip)."""
-        types = document.get("type")
-        if isinstance(types, list) and all(isinstance(t, str) for t in types) \
-                and not any(t in KINDS for t in types):
-            named = types[-1][:60] if types else ""
-            raise UnknownKind(f"{named!r} is not an assertion kind; expected one of "
-                              f"{', '.join(KINDS)}", kind=named)
-        jcs = canonicalize_jcs(document)
-        content_id = id_from_digest(hashlib.sha256(jcs).digest())
-        if await self.store.held([content_id]):  # one round trip for the common case
+        outcome = (await self.submit_many([document]))[0]
+        if isinstance(outcome, ConfianceError):
+            raise outcome
+        return outcome
+
+    async def submit_many(self, documents: Sequence[dict[str, Any]], *,
+                          around: Callable[[int], AbstractContextManager[object]] | None = None
+                          ) -> list[PutResult | ConfianceError]:
+        """:meth:`submit` each document, sharing the work: the outcome of each, in order.
+
+        What gossip brings in one message goes together: one look-up of the ids held, one
+        executor call to verify the new ones, one transaction to store them (each document
+        still stands or falls on its own: a refusal is returned in its place, exactly the
+        error :meth:`submit` raises), then the listeners, told in order, each inside
+        ``around(index)`` when given (gossip sets the sender of each document there).
+        """
+        outcomes: list[PutResult | ConfianceError | None] = [None] * len(documents)
+        ids: dict[int, tuple[str, bytes]] = {}
+        for index, document in enumerate(documents):
+            try:
+                _check_kind(document)
+                jcs = canonicalize_jcs(document)
+            except ConfianceError as exc:
+                outcomes[index] = exc
+                continue
+            ids[index] = (id_from_digest(hashlib.sha256(jcs).digest()), jcs)
+        held = await self.store.held([content_id for content_id, _ in ids.values()])
+        fresh: list[int] = []
+        for index, (content_id, _) in ids.items():
+            if content_id not in held:
+                fresh.append(index)
+                continue
             existing = await self.store.get(content_id)
-            if existing is not None:
-                return PutResult(created=False, stored=existing)
-            raise Erased(f"{content_id} was erased at its issuer's request and is not taken "
-                         "back", id=content_id)
+            outcomes[index] = PutResult(created=False, stored=existing) if existing else Erased(
+                f"{content_id} was erased at its issuer's request and is not taken back",
+                id=content_id)
         if self.key_prefetch is not None:
-            await self.key_prefetch(document)
-        if self.executor is None:
-            signed = self._verify(document)
+            for index in fresh:
+                await self.key_prefetch(documents[index])
+        batch = [documents[index] for index in fresh]
+        if self.executor is None or not batch:
+            verified = self._verify_all(batch)
         else:
-            signed = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self._verify, document)
-        record = record_for(signed, jcs=jcs)
-        cap = None if record.issuer == self.keyring.did else self.unaccepted_cap
-        return await self._store(record, cap)
+            verified = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._verify_all, batch)
+        records: list[tuple[AssertionRecord, int | None]] = []
+        signed_of: list[tuple[int, SignedAssertion]] = []
+        for index, signed in zip(fresh, verified, strict=True):
+            if isinstance(signed, ConfianceError):
+                outcomes[index] = signed
+                continue
+            record = record_for(signed, jcs=ids[index][1])
+            records.append((record, None if record.issuer == self.keyring.did
+                            else self.unaccepted_cap))
+            signed_of.append((index, signed))
+        stored = await self.store.put_many(records)
+        for (index, signed), result in zip(signed_of, stored, strict=True):
+            if isinstance(result, ConfianceError):
+                outcomes[index] = result
+            elif isinstance(result, Exception):
+                raise result
+            else:
+                outcomes[index] = result
+                if result.created:
+                    with around(index) if around is not None else nullcontext():
+                        # listeners get the parsed assertion too: nobody parses it again
+                        await _notify(self.listeners,
+                                      replace(result.stored, parsed=signed.assertion),
+                                      result.stored.id)
+        done: list[PutResult | ConfianceError] = []
+        for outcome in outcomes:
+            assert outcome is not None  # every document has its outcome by now
+            done.append(outcome)
+        return done
+
+    def _verify_all(self, documents: list[dict[str, Any]]
+                    ) -> list[SignedAssertion | ConfianceError]:
+        out: list[SignedAssertion | ConfianceError] = []
+        for document in documents:
+            try:
+                out.append(self._verify(document))
+            except ConfianceError as exc:
+                out.append(exc)
+        return out
 
     async def publish(self, signed: SignedAssertion, *, status_index: int | None = None
                       ) -> PutResult:
         """Store an assertion this node has just signed itself (no cap, no re-verification)."""
-        return await self._store(record_for(signed, status_index=status_index), None)
+        return await self._store(record_for(signed, status_index=status_index), None, signed)
 
-    async def _store(self, record: AssertionRecord, cap: int | None) -> PutResult:
+    async def _store(self, record: AssertionRecord, cap: int | None,
+                     signed: SignedAssertion) -> PutResult:
+        """Store what this node signed (publish)."""
         result = await self.store.put(record, unaccepted_cap=cap)
         if result.created:
-            await _notify(self.listeners, result.stored, record.id)
+            # listeners get the parsed assertion too: nobody parses what was just verified
+            await _notify(self.listeners, replace(result.stored, parsed=signed.assertion),
+                          record.id)
         return result
+
+
+def _check_kind(document: dict[str, Any]) -> None:
+    """Refuse at once a document whose types name no assertion kind."""
+    types = document.get("type")
+    if isinstance(types, list) and all(isinstance(t, str) for t in types) \
+            and not any(t in KINDS for t in types):
+        named = types[-1][:60] if types else ""
+        raise UnknownKind(f"{named!r} is not an assertion kind; expected one of "
+                          f"{', '.join(KINDS)}", kind=named)
 
 
 async def _notify(listeners: list[Any], event: Any, what: str) -> None:

@@ -29,10 +29,28 @@ _LANG = {"name": "lang", "in": "query", "required": False,
          "schema": {"enum": ["en", "fr"]}}
 
 
-def _html_or(media: str, what: str) -> dict[str, Any]:
+def _html_or(media: str, what: str, schema: dict[str, Any] = _OBJECT) -> dict[str, Any]:
     return {"description": f"HTML for people, or {what} by Accept",
             "content": {"text/html": {"schema": {"type": "string"}},
-                        media: {"schema": _OBJECT}}}
+                        media: {"schema": schema}}}
+
+
+_STRING = {"type": "string"}
+#: ``GET /`` as JSON: who runs the node, its marks, its published rules, its peers.
+_HOME = {"type": "object", "required": ["name", "did", "marks", "rules", "peers", "openapi"],
+         "properties": {
+             "name": _STRING, "did": _STRING, "openapi": _STRING,
+             "marks": {"type": "array", "items": {
+                 "type": "object", "required": ["id", "name"],
+                 "properties": {"id": _STRING, "name": _STRING}}},
+             "rules": {"type": "array", "items": {
+                 "type": "object", "required": ["id", "sentence"],
+                 "properties": {"id": {**_STRING, "description": "the Recognition's id"},
+                                "sentence": {**_STRING, "description": "the rule in words "
+                                             "(specs/node-api.md 13.5)"}}}},
+             "peers": {"type": "array", "items": {
+                 "type": "object", "required": ["name", "url"],
+                 "properties": {"name": _STRING, "url": _STRING}}}}}
 
 
 def _svg(description: str) -> dict[str, Any]:
@@ -45,7 +63,7 @@ PUBLICATION_PATHS: dict[str, dict[str, Any]] = {
         "summary": "The node's own page: who runs it, the marks it awards, how it reads "
                    "others' marks, its peers", "operationId": "homePage",
         "parameters": [_LANG],
-        "responses": {"200": _html_or("application/json", "a JSON summary"),
+        "responses": {"200": _html_or("application/json", "a JSON summary", _HOME),
                       "406": _PROBLEM}}},
     "/static/confiance.css": {"get": {
         "summary": "The pages' one stylesheet", "operationId": "stylesheet",

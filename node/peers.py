@@ -51,7 +51,7 @@ import secrets
 import time
 import tomllib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -115,6 +115,7 @@ from .problems import Conflict, Gone, HelloNotAuthenticated
 from .remotekeys import PeerKeySet, RemoteKeys, RemoteKeysRefused, key_set_from_documents
 from .storage import StoredAssertion
 from .storage.gossip_sqlite import GossipStore, PeerRow
+from .tls import client_context
 
 __all__ = [
     "GOSSIP",
@@ -134,6 +135,16 @@ log = logging.getLogger("confiance.gossip")
 SESSION_HEADER = "Confiance-Gossip-Session"
 _ORIGIN: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
     "confiance_gossip_origin", default=None)
+
+
+@contextlib.contextmanager
+def _origin(peer: str, root: str) -> Iterator[None]:
+    """Inside: the document being stored came from ``peer`` on the tree of ``root``."""
+    token = _ORIGIN.set((peer, root))
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def current_origin() -> tuple[str, str] | None:
@@ -310,6 +321,10 @@ class GossipStats:
     reconcile_rounds: int = 0
     reconcile_bytes: int = 0
     hellos_refused: int = 0
+
+
+#: ids asked for (want) remembered per peer, at most
+_MAX_ASKED = 65536
 
 
 def _take(queue: OrderedDict[bytes, Any], n: int) -> list[tuple[bytes, Any]]:
@@ -573,6 +588,11 @@ class Gossip:
         self._slots = asyncio.Semaphore(settings.max_requests_in_flight)
         self._tasks: list[asyncio.Task[None]] = []
         self.keys = PeerKeys(self)
+        # (peer, id) -> until when: ids we answered a peer's ihave with ``want`` for; its
+        # push of them is an answer, not a flood, even if another peer was faster
+        self._asked: OrderedDict[tuple[str, bytes], float] = OrderedDict()
+        # (peer, root) -> when we first told the peer to stop pushing that tree to us
+        self._pruned_at: dict[tuple[str, str], float] = {}
 
     @staticmethod
     def clock() -> float:
@@ -818,8 +838,10 @@ class Gossip:
         # keys of recognised peers named by the batch, fetched once each, before verifying
         await self.keys.prefetch_many(d for d in docs if not is_notice(d) and (
             filters.empty or _passes(d, filters)))
+        # Assertions go to the ingestor in runs (one held look-up, one executor call to
+        # verify, one transaction); an erasure notice, in its place in the order, alone.
+        kept: list[tuple[int, bool]] = []
         for i, doc in enumerate(docs):
-            root = roots[i] if i < len(roots) else ""
             self.stats.payloads_received += 1
             self.stats.payload_bytes_received += len(json.dumps(
                 doc, separators=(",", ":"), ensure_ascii=False).encode())
@@ -827,44 +849,75 @@ class Gossip:
             if not notice and not filters.empty and not _passes(doc, filters):
                 self.stats.filtered += 1
                 continue
-            token = _ORIGIN.set((peer, root))
-            try:
-                if notice:  # an erasure: the issuer's signed request is checked, not the peer
-                    created = await self.node.ingestor.apply_notice(dict(doc))
-                else:
-                    created = (await self.node.ingestor.submit(dict(doc))).created
-            except (Gone, Conflict, KeyResolutionError, ValidityError) as exc:
-                # erased here, a revocation ahead of its target, a did:web we cannot
-                # resolve, outside its validity window: not the peer's fault
-                self.stats.deferred += 1
-                log.debug("document from %s set aside: %s", peer, exc.slug)
-                continue
-            except ConfianceError as exc:
-                if exc.status >= 500:
-                    raise
-                self.stats.invalid += 1
-                self.scores[peer].record_invalid(now)
-                log.info("invalid document from peer", extra={"peer": peer,
-                                                              "problem": exc.slug})
-                await self._check_drop(peer)
-                continue
-            finally:
-                _ORIGIN.reset(token)
-            if created:
-                self.stats.first_deliveries += 1
-                self.scores[peer].record_first(now)
-            elif solicited:
-                self.stats.duplicates_solicited += 1
-            else:
-                self.stats.duplicates += 1
-                delivery = self.plumtree.on_push(digest_of(doc), peer, root=root, first=False,
-                                                 now=now)
-                if delivery.prune:
-                    prune.add(root)
-                elif root not in prune:
-                    self.scores[peer].record_duplicate(now)
+            kept.append((i, notice))
+        start = 0
+        while start < len(kept):
+            end = start + 1
+            if not kept[start][1]:
+                while end < len(kept) and not kept[end][1]:
+                    end += 1
+            run = [i for i, _ in kept[start:end]]
+            start = end
+            outcomes = await self._ingest_run(docs, roots, run, peer)
+            for i, outcome in zip(run, outcomes, strict=True):
+                root = roots[i] if i < len(roots) else ""
+                if isinstance(outcome, (Gone, Conflict, KeyResolutionError, ValidityError)):
+                    # erased here, a revocation ahead of its target, a did:web we cannot
+                    # resolve, outside its validity window: not the peer's fault
+                    self.stats.deferred += 1
+                    log.debug("document from %s set aside: %s", peer, outcome.slug)
+                elif isinstance(outcome, ConfianceError):
+                    if outcome.status >= 500:
+                        raise outcome
+                    self.stats.invalid += 1
+                    self.scores[peer].record_invalid(now)
+                    log.info("invalid document from peer", extra={"peer": peer,
+                                                                  "problem": outcome.slug})
                     await self._check_drop(peer)
+                elif outcome:
+                    self.stats.first_deliveries += 1
+                    self.scores[peer].record_first(now)
+                elif solicited or self._asked.pop((peer, digest_of(docs[i])), -1.0) >= now:
+                    self.stats.duplicates_solicited += 1
+                else:
+                    self.stats.duplicates += 1
+                    delivery = self.plumtree.on_push(digest_of(docs[i]), peer, root=root,
+                                                     first=False, now=now)
+                    if delivery.prune:
+                        prune.add(root)
+                        self._pruned_at[(peer, root)] = now
+                        while len(self._pruned_at) > _MAX_ASKED:
+                            self._pruned_at.pop(next(iter(self._pruned_at)))
+                    elif root not in prune:
+                        # pruned already: say it again (a prune rides on an answer that
+                        # may have been lost), and blame the sender only when it still
+                        # pushes long after it was first told
+                        prune.add(root)
+                        told = self._pruned_at.get((peer, root))
+                        if told is None or now - told > self.settings.request_timeout:
+                            self.scores[peer].record_duplicate(now)
+                            await self._check_drop(peer)
         return tuple(sorted(prune))
+
+    async def _ingest_run(self, docs: list[Mapping[str, Any]], roots: list[str],
+                          run: list[int], peer: str) -> list[bool | ConfianceError]:
+        """Ingest ``docs[i]`` for ``i`` in ``run``: whether each was new, or its refusal.
+
+        A run is one erasure notice, or consecutive assertions (verified and stored
+        together); each assertion is forwarded as coming from ``peer`` on its root's tree.
+        """
+        def origin(i: int) -> contextlib.AbstractContextManager[object]:
+            return _origin(peer, roots[run[i]] if run[i] < len(roots) else "")
+
+        if is_notice(docs[run[0]]):
+            with origin(0):
+                try:
+                    return [await self.node.ingestor.apply_notice(dict(docs[run[0]]))]
+                except ConfianceError as exc:
+                    return [exc]
+        outcomes = await self.node.ingestor.submit_many([dict(docs[i]) for i in run],
+                                                        around=origin)
+        return [o if isinstance(o, ConfianceError) else o.created for o in outcomes]
 
     async def _documents(self, digests: Iterable[bytes]) -> tuple[list[dict[str, Any]],
                                                                   list[str]]:
@@ -1022,6 +1075,11 @@ class Gossip:
                        if d not in self.catalog]
             want = self.plumtree.on_ihave([d for d, _ in unknown], peer, now=now,
                                           roots=[r for _, r in unknown])
+            for digest in want:
+                self._asked[(peer, digest)] = now + self.settings.request_timeout
+                self._asked.move_to_end((peer, digest))
+            while len(self._asked) > _MAX_ASKED:
+                self._asked.popitem(last=False)
             return Want(ids=want)
         if isinstance(message, Want | Graft):
             if isinstance(message, Graft):
@@ -1229,9 +1287,13 @@ class Gossip:
         for digest in sorted(run.need):  # may be on its way: ask only if still missing later
             if digest not in self.catalog:
                 link.want_later.setdefault(digest, now + grace)
+        # What the peer lacks is announced (ihave), not pushed: under load much of it is on
+        # its way along the trees already, and the peer asks only for what is still missing
+        # when its graft timer runs out.
         for digest in sorted(run.have):  # skip what just arrived: it may be on its way there
-            if not self.catalog.is_tombstoned(digest) and self.catalog.age(digest, now) >= grace:
-                link.push[digest] = self.catalog.root_of(digest)
+            if not self.catalog.is_tombstoned(digest) and self.catalog.age(digest, now) >= grace \
+                    and digest not in link.push:
+                link.ihave[digest] = self.catalog.root_of(digest)
                 self.stats.repairs_sent += 1
         if run.need or run.have:
             log.info("anti-entropy", extra={"peer": link.url, "need": len(run.need),
@@ -1260,7 +1322,8 @@ async def _gossip_context(app: web.Application) -> AsyncIterator[None]:
     settings = _settings_for(app, node)
     store = await GossipStore.open(node.config.data_dir)
     http = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=settings.max_requests_in_flight * 2),
+        connector=aiohttp.TCPConnector(limit=settings.max_requests_in_flight * 2,
+                                       ssl=client_context(node.config)),
         timeout=aiohttp.ClientTimeout(total=settings.request_timeout),
         headers={"User-Agent": f"confiance/{node.version} gossip"})
     gossip = Gossip(node, store, http, settings)

@@ -245,7 +245,7 @@ async def rules_for(node: Node, pub: Publication, assertion: Any, *, lang: str,
         return []
     found = await recognitions(node, about=assertion.issuer, mark=assertion.mark)
     mark_name = definition.short_name if definition is not None else None
-    return [rule_line(rec, rec_id, names=known, mark_name=mark_name, lang=lang,
+    return [rule_line(rec, rec_id, names=known, mark_name=mark_name or rec.name, lang=lang,
                       href="/assertions/" + rec_id.rsplit(";", 1)[-1])
             for rec_id, rec in found]
 

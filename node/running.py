@@ -24,6 +24,7 @@ directory that the running node never read. Now:
 Public API (for commands: ``peers``, and later ``marks``, ``badges export --node``...)::
 
     find_running_node(data_dir, node_url=None) -> RunningNode | None
+    is_served(data_dir) -> bool                  # a serve holds the lock
     admin_call(config, method, path, body=None, *, node_url=None) -> NodeAnswer | None
     connect_admin(config, node_url=None) -> AdminClient | None   # .call(), .descriptor
     node_request(url, method, path, body=None, *, token=None) -> NodeAnswer
@@ -44,7 +45,7 @@ import fcntl
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,7 @@ __all__ = [
     "check_identity",
     "connect_admin",
     "find_running_node",
+    "is_served",
     "local_url",
     "new_record",
     "node_request",
@@ -166,6 +168,7 @@ class NodeAnswer:
     status: int
     body: Any
     content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def local_url(host: str, port: int, scheme: str = "http") -> str:
@@ -207,6 +210,10 @@ class ServeLock:
                     os.close(fd)
                     raise DataDirInUse(_in_use_message(data_dir)) from None
                 time.sleep(0.05)
+        # a record left by a killed serve names a dead (or reused) pid: while we hold the
+        # lock, the record is ours or absent (``confiance stop`` signals the pid it names)
+        with contextlib.suppress(FileNotFoundError):
+            (data_dir / RUN_RECORD).unlink()
         return cls(data_dir, fd)
 
     def publish(self, record: RunRecord) -> None:
@@ -284,6 +291,11 @@ def _lock_is_held(data_dir: Path) -> bool:
     return held
 
 
+def is_served(data_dir: Path) -> bool:
+    """Does a ``serve`` process hold ``data_dir`` (starting, serving or stopping)?"""
+    return _lock_is_held(Path(data_dir))
+
+
 def find_running_node(data_dir: Path, node_url: str | None = None, *,
                       wait_start: float = 15.0) -> RunningNode | None:
     """The node running from ``data_dir``, or ``None`` when none does.
@@ -323,31 +335,44 @@ def _normalise(url: str) -> str:
 
 
 def node_request(url: str, method: str, path: str, body: Any = None, *,
-                 token: str | None = None, timeout: float = 10.0) -> NodeAnswer:
+                 token: str | None = None, timeout: float = 10.0,
+                 raw: bytes | None = None, headers: dict[str, str] | None = None,
+                 ca_bundle: str | None = None) -> NodeAnswer:
     """One HTTP request to a node (no redirects followed); :class:`NodeUnreachable` if none.
 
-    Low level: no identity check. Send a ``token`` only through :func:`admin_call`.
+    ``body`` is sent as JSON; ``raw`` as the exact bytes given (a signed subject request
+    covers them by digest), with ``headers`` (``Content-Type``, ``Accept``, a subject's
+    ``Authorization: Confiance-DI ...``) added to the defaults. Low level: no identity
+    check. Send a ``token`` only through :func:`admin_call`. ``ca_bundle``: the CAs an
+    https node's certificate must come from (default: the system's; a node's
+    ``[tls] peer_ca_bundle``).
     """
     import http.client
+    import ssl
 
     parts = urlsplit(url)
-    connection_class = (http.client.HTTPSConnection if parts.scheme == "https"
-                        else http.client.HTTPConnection)
-    headers = {"Accept": "application/json", "User-Agent": "confiance-cli"}
-    data = None
+    sent = {"Accept": "application/json", "User-Agent": "confiance-cli"}
+    data = raw
     if body is not None:
         data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
+        sent["Content-Type"] = "application/json"
     if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
+        sent["Authorization"] = f"Bearer {token}"
+    sent.update(headers or {})
     assert parts.hostname is not None
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout,
+            context=ssl.create_default_context(cafile=ca_bundle))
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        connection.request(method, parts.path.rstrip("/") + path, body=data, headers=headers)
+        connection.request(method, parts.path.rstrip("/") + path, body=data, headers=sent)
         response = connection.getresponse()
-        raw = response.read(MAX_ANSWER_BYTES)
+        payload = response.read(MAX_ANSWER_BYTES)
         content_type = response.getheader("Content-Type", "") or ""
         status = response.status
+        received = {k.lower(): v for k, v in response.getheaders()}
     except (OSError, http.client.HTTPException) as exc:
         raise NodeUnreachable(f"no answer from {url}: {exc.strerror or exc}"
                               if isinstance(exc, OSError) and exc.strerror
@@ -355,11 +380,11 @@ def node_request(url: str, method: str, path: str, body: Any = None, *,
                               ) from None
     finally:
         connection.close()
-    answer: Any = raw.decode("utf-8", "replace")
-    if "json" in content_type and raw:
+    answer: Any = payload.decode("utf-8", "replace")
+    if "json" in content_type and payload:
         with contextlib.suppress(ValueError):
-            answer = json.loads(raw)
-    return NodeAnswer(status=status, body=answer, content_type=content_type)
+            answer = json.loads(payload)
+    return NodeAnswer(status=status, body=answer, content_type=content_type, headers=received)
 
 
 def _data_dir_keys(config: NodeConfig) -> set[str]:
@@ -390,7 +415,8 @@ def check_identity(running: RunningNode, config: NodeConfig, *,
     public URL) and present one of the data directory's signing keys. Raises
     :class:`NotThisNode` otherwise, :class:`NodeUnreachable` if nothing answers.
     """
-    answer = node_request(running.url, "GET", "/.well-known/confiance", timeout=timeout)
+    answer = node_request(running.url, "GET", "/.well-known/confiance", timeout=timeout,
+                          ca_bundle=config.peer_ca_bundle)
     descriptor = answer.body
     if answer.status != 200 or not isinstance(descriptor, dict):
         raise NotThisNode(
@@ -415,8 +441,9 @@ class AdminClient:
     """The admin API of a node whose identity was checked (from :func:`connect_admin`)."""
 
     def __init__(self, running: RunningNode, descriptor: dict[str, Any], token: str,
-                 timeout: float) -> None:
+                 timeout: float, ca_bundle: str | None = None) -> None:
         self.running = running
+        self.ca_bundle = ca_bundle
         #: what ``/.well-known/confiance`` said (``url``: the node's own base URL, ``did``...)
         self.descriptor = descriptor
         self._token = token
@@ -430,7 +457,7 @@ class AdminClient:
     def call(self, method: str, path: str, body: Any = None) -> NodeAnswer:
         """One admin request, bearing the token."""
         return node_request(self.url, method, path, body, token=self._token,
-                            timeout=self.timeout)
+                            timeout=self.timeout, ca_bundle=self.ca_bundle)
 
 
 def connect_admin(config: NodeConfig, node_url: str | None = None, *,
@@ -447,7 +474,8 @@ def connect_admin(config: NodeConfig, node_url: str | None = None, *,
     descriptor = check_identity(running, config, timeout=timeout)
     from .datadir import read_admin_token
 
-    return AdminClient(running, descriptor, read_admin_token(config), timeout)
+    return AdminClient(running, descriptor, read_admin_token(config), timeout,
+                       config.peer_ca_bundle)
 
 
 def admin_call(config: NodeConfig, method: str, path: str, body: Any = None, *,

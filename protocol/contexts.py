@@ -125,6 +125,8 @@ class DocumentLoader:
         self.type_aliases: frozenset[str] = frozenset(aliases)
         #: pyld's processed-context cache, private to this loader (see module docstring)
         self.resolved_contexts: dict[str, Any] = {}
+        #: the active contexts made from these contexts, each made once (expansion.py)
+        self.processed_contexts: dict[Any, Any] = {}
         self._shapes: OrderedDict[object, object] = OrderedDict()
         self._lock = threading.Lock()
 

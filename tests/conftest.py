@@ -1,8 +1,11 @@
-"""Shared fixtures: where ../shared is, and a skip when it is absent."""
+"""Shared fixtures: where ../shared is, and a skip when it is absent; the seed story, played
+once for the session (``two_sites``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,3 +27,17 @@ def shared() -> Path:
     if not SHARED.exists():
         pytest.skip(f"{SHARED} is absent: this test needs the read-only ../shared material")
     return SHARED
+
+
+
+@pytest.fixture(scope="session")
+def two_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The README's story command, run once for the session (``storyrun.py``), its nodes
+    left running for the tests that look at them, and stopped at the end."""
+    from storyrun import play_story, stop_story
+
+    workdir = tmp_path_factory.mktemp("two-sites")
+    try:
+        yield play_story(workdir)
+    finally:
+        stop_story(workdir)

@@ -10,6 +10,7 @@ JSON-LD is printed on stdout, its content id alone on stderr (``--json``: both o
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +42,16 @@ _TARGET_HELP = ("the assertion's id, as printed: ni:///sha-256;<digest>, the 43-
                 "digest alone, or its URL on a node (.../assertions/<digest>)")
 
 Builder = Callable[[argparse.Namespace, dict[str, Any]], Assertion]
+
+
+#: What argparse may take as a value although it starts with "-": a negative number, or a
+#: scale from a negative minimum (``--scale -1:1``: without this, "expected one argument").
+NEGATIVE_VALUES = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[\d.]+:-?[\d.]+$")
+
+
+def allow_negative_ranges(parser: argparse.ArgumentParser) -> None:
+    """Let ``parser`` read ``--scale -1:1`` (and ``--score -1``) as values."""
+    parser._negative_number_matcher = NEGATIVE_VALUES
 
 
 def _scale(text: str | None, default: tuple[float, float]) -> Scale:
@@ -134,6 +145,7 @@ def register(sub: Any) -> None:
 
     def kind(name: str, helptext: str, build: Builder, *, context: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = kinds.add_parser(name, help=helptext, description=helptext)
+        allow_negative_ranges(p)
         p.add_argument("--key", required=True, metavar="KEYFILE", help="Multikey key file")
         add_suite_argument(p)
         if context == "required":

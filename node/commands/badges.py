@@ -27,7 +27,13 @@ from confiance.protocol.badge import badge_status
 from confiance.protocol.canonical import canonicalize_jcs
 from confiance.protocol.errors import MalformedDocument
 from confiance.protocol.marks import MarkDefinition, definition_from_document
-from confiance.protocol.model import AnyAssertion, Rating, TrustMark, from_credential
+from confiance.protocol.model import (
+    AnyAssertion,
+    Rating,
+    TrustMark,
+    format_datetime,
+    from_credential,
+)
 from confiance.protocol.openbadges import open_badges_loader
 from confiance.protocol.sentences import party_name, short_id
 from confiance.protocol.signing import verify
@@ -38,7 +44,7 @@ from ..render.views import CheckLine, Facts, Links, badge_for, status_view, veri
 from .common import add_loader_argument, make_loader, read_json_document
 from .verify import did_document_resolver
 
-__all__ = ["register"]
+__all__ = ["MANIFEST", "Item", "Source", "export_site", "register"]
 
 
 def register(sub: Any) -> None:
@@ -65,6 +71,16 @@ def register(sub: Any) -> None:
     export.add_argument("--name", help="the subject's name on the pages (default: short DID)")
     add_loader_argument(export)
     export.set_defaults(func=run_export)
+    check = actions.add_parser(
+        "check", help="check an exported site's badges again and update its pages",
+        description="Ask each badge's issuer for its status now (its signed W3C status list, "
+                    "verified with the issuer's DID document kept in the site; else the node "
+                    "the site was exported from) and rewrite the pages whose status changed. "
+                    "Run it after each change, or from cron: the copy then says, for "
+                    "example, revoked. Exit 0; 1 when a status could not be checked.")
+    check.add_argument("out", metavar="DIR", help="a folder written by badges export")
+    add_loader_argument(check)
+    check.set_defaults(func=run_check)
 
 
 @dataclass
@@ -74,6 +90,13 @@ class Item:
     id: str
     status: str | None = None  # the live status at the node, when exported from one
     accepted: bool = False
+    #: who said ``status``, when (for the page's revocation check line)
+    status_said: str | None = None
+
+
+#: The export's own record (what ``badges check`` reads back): subject, language, names,
+#: the node it came from, and each badge's status and who said it.
+MANIFEST = "confiance-export.json"
 
 
 @dataclass
@@ -107,10 +130,13 @@ def _from_node(base: str, subject: str) -> Source:
     source.names[descriptor["did"]] = descriptor["name"]
     source.did_documents[descriptor["did"]] = _get(base, "/.well-known/did.json")
     listing = _get(base, "/subjects/" + quote(subject, safe=""))
+    said = (f"said by the node {base} on "
+            f"{format_datetime(datetime.now(UTC).replace(microsecond=0))}")
     for meta in listing["accepted"]:
         document = meta["document"]
         item = Item(document=document, assertion=from_credential(document),
-                    id=assertion_id(document), status=meta["status"], accepted=True)
+                    id=assertion_id(document), status=meta["status"], accepted=True,
+                    status_said=said)
         source.items.append(item)
         a = item.assertion
         if isinstance(a, TrustMark) and a.mark.startswith(base + "/marks/"):
@@ -141,6 +167,12 @@ def _from_files(args: argparse.Namespace) -> Source:
     return source
 
 
+def run_check(args: argparse.Namespace) -> int:
+    from .badgecheck import check_site
+
+    return check_site(Path(args.out), context_dir=args.context_dir)
+
+
 def run_export(args: argparse.Namespace) -> int:
     if bool(args.node) == bool(args.files):
         raise MalformedDocument("give either --node URL or signed FILES")
@@ -160,7 +192,8 @@ def _did_file(did: str) -> str:
 def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str | None,
                 context_dir: str | None) -> int:
     """Write the site; return how many badge pages were written."""
-    now = datetime.now(UTC).replace(microsecond=0)
+    # the real time: a mark issued a moment ago is valid from a fraction of this second
+    now = datetime.now(UTC)
     renderer = Renderer()
     loader = open_badges_loader(make_loader(context_dir))
     out.mkdir(parents=True, exist_ok=True)
@@ -211,7 +244,8 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
         command = ("confiance verify " + (f"--did-document ../../{did_rel} " if did_rel else "")
                    + "assertion.jsonld")
         live = f"{source.node_url}/badges/{short}" if source.node_url else None
-        facts = Facts(id=item.id, assertion=a, status=status, checked_at=now, checks=checks,
+        facts = Facts(id=item.id, assertion=a, status=status,
+                      checked_at=now.replace(microsecond=0), checks=checks,
                       definition=definition, definition_url=definition_url,
                       names=source.names, offline=True)
         links = Links(css="../../confiance.css", home="../../index.html", svg="badge.svg",
@@ -239,7 +273,21 @@ def export_site(source: Source, subject: str, out: Path, *, lang: str, name: str
                          subject={"id": subject, "name": subject_name},
                          groups=[{"context": c, "entries": g} for c, g in groups.items()])
     (out / "index.html").write_text(page, encoding="utf-8")
+    manifest = {"subject": subject, "name": name, "lang": lang, "node": source.node_url,
+                "names": source.names,
+                "writtenAt": format_datetime(now.replace(microsecond=0)),
+                "badges": [_without_nulls({"id": item.id, "status": item.status,
+                                           "accepted": item.accepted,
+                                           "statusSaid": item.status_said})
+                           for item in source.items if item.assertion.about == subject
+                           and isinstance(item.assertion, TrustMark | Rating)]}
+    (out / MANIFEST).write_text(json.dumps(_without_nulls(manifest), indent=2,
+                                           ensure_ascii=False) + "\n", encoding="utf-8")
     return count
+
+
+def _without_nulls(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if v is not None}
 
 
 def _offline_status(report: Any) -> str:
@@ -262,9 +310,9 @@ def _check_lines(report: Any, item: Item) -> list[CheckLine]:
              line("check_binding", "issuer-binding")]
     if item.status is not None:
         shown = badge_status(item.status)
+        said = item.status_said or "the issuer's node said it when this copy was made"
         lines.append(CheckLine("check_revocation", "fail" if shown.key == "revoked" else "pass",
-                               f"the issuer's node said “{item.status}” when this copy was "
-                               "made"))
+                               f"“{item.status}”: {said}"))
     else:
         lines.append(CheckLine("check_revocation", "skip",
                                "a static copy cannot ask: check the issuer's status list"))

@@ -27,7 +27,14 @@ from confiance.protocol.limits import DEFAULT_LIMITS
 
 from ..config import default_data_dir, load_config
 from ..datadir import is_initialised
-from .common import add_suite_argument, load_key, print_json, read_bytes, timestamp
+from .common import (
+    add_node_argument,
+    add_suite_argument,
+    load_key,
+    print_json,
+    read_bytes,
+    timestamp,
+)
 from .init import add_data_dir_argument
 
 __all__ = ["read_mark_file", "register"]
@@ -55,6 +62,30 @@ def register(sub: Any) -> None:
     create.add_argument("--created", metavar="ISO8601", help="with --key: the proof's time")
     add_suite_argument(create)
     create.set_defaults(func=run_create)
+
+    award = actions.add_parser(
+        "award", help="award a published mark to a subject (the running node signs it)",
+        description="Award one of the node's published marks (confiance marks create) to a "
+                    "subject: the running node signs the TrustMark, with a revocation bit in "
+                    "its status list, stores it and gossips it. Prints its id on stdout (a "
+                    "form --target and confiance revoke take), its verify page and badge on "
+                    "stderr.")
+    award.add_argument("mark", metavar="MARK", help="the mark's short name (its definition's "
+                                                    "`mark`, e.g. top-seller)")
+    award.add_argument("--subject", required=True, metavar="DID", help="who earns it")
+    award.add_argument("--status", required=True, metavar="TEXT",
+                       help='the status in words, e.g. "97%% positive over 1,204 sales"')
+    award.add_argument("--value", type=float, metavar="N",
+                       help="the same status as a number (e.g. 97): what conversion rules read")
+    award.add_argument("--version", metavar="V", help="the definition's version (default: "
+                                                     "the latest)")
+    award.add_argument("--valid-until", metavar="ISO8601", help="default: no end")
+    award.add_argument("--evidence", action="append", metavar="IRI",
+                       help="evidence link (repeat)")
+    award.add_argument("--json", action="store_true", help="print the node's answer as JSON")
+    add_data_dir_argument(award)
+    add_node_argument(award)
+    award.set_defaults(func=run_award)
 
 
 def read_mark_file(path: str) -> dict[str, Any]:
@@ -114,4 +145,30 @@ def _offline(args: argparse.Namespace, body: dict[str, Any]) -> int:
     signed = sign_definition(definition, key, created=created, suite=args.suite)
     sys.stdout.write(json.dumps(signed, indent=2, ensure_ascii=False) + "\n")
     print(f"id: {definition.id}", file=sys.stderr)
+    return 0
+
+
+def run_award(args: argparse.Namespace) -> int:
+    from .operate import admin
+
+    subject: dict[str, Any] = {"id": args.subject, "status": args.status}
+    if args.value is not None:
+        subject["statusValue"] = int(args.value) if args.value.is_integer() else args.value
+    body: dict[str, Any] = {"kind": "TrustMark", "markDefinition": args.mark,
+                            "credentialSubject": subject}
+    if args.version:
+        body["markVersion"] = args.version
+    if args.valid_until:
+        body["validUntil"] = args.valid_until
+    if args.evidence:
+        body["evidence"] = list(args.evidence)
+    reply = admin(args, "POST", "/admin/issue", body, doing="awarding a mark").body
+    if args.json:
+        print_json(reply)
+        return 0
+    print(reply["id"])
+    short = reply["id"].rsplit(";", 1)[-1]
+    base = reply["url"].rsplit("/assertions/", 1)[0]
+    print(f"awarded “{args.mark}” to {args.subject} ({reply['status']}): verify page "
+          f"{base}/badges/{short}, badge {base}/badges/{short}.svg", file=sys.stderr)
     return 0

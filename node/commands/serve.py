@@ -15,6 +15,8 @@ The order matters, and each step is there for a failure a user met:
    the other commands use to find it), removed again on exit.
 
 ``--port 0`` takes a free port; the record and the first log line say which.
+``--background`` starts the same command as a process of its own and returns once it
+serves (:mod:`.background`; ``confiance stop`` ends it).
 
 Stops cleanly on SIGTERM or SIGINT: aiohttp stops accepting, finishes the requests in
 flight (up to 10 s), then the cleanup contexts close the store. Logs go to stderr, readable
@@ -29,6 +31,7 @@ import logging
 import os
 import shutil
 import socket
+import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +71,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--log-format", choices=("auto", "text", "json"),
                         help="log lines on stderr: text (readable) or json; default auto: "
                              "text on a terminal, else json (or the config's log.format)")
+    parser.add_argument("--background", action="store_true",
+                        help="run the node as a background process and return once it "
+                             "serves (it prints its URL); its log goes to DATA_DIR/serve.log; "
+                             "stop it with: confiance stop --data-dir DIR")
+    parser.add_argument("--tls-cert", metavar="PEM",
+                        help="serve https with this certificate chain (with --tls-key)")
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     parser.set_defaults(func=run)
 
 
@@ -100,7 +110,17 @@ def run(args: argparse.Namespace) -> int:
     from ..config import default_data_dir, load_config
 
     data_dir = Path(args.data_dir or default_data_dir())
-    config = load_config(data_dir, host=args.host, port=args.port, log_format=args.log_format)
+    if args.background:
+        from .background import start_in_background
+
+        return start_in_background(data_dir, getattr(args, "command_line", None) or
+                                   ["serve", "--data-dir", str(data_dir), "--background"],
+                                   log_format=args.log_format)
+    config = load_config(data_dir, host=args.host, port=args.port, log_format=args.log_format,
+                         tls_cert=args.tls_cert, tls_key=args.tls_key)
+    from ..tls import server_context
+
+    tls = server_context(config)  # a bad certificate or key: said before anything else
     sock = bind_listen_socket(config.host, config.port)  # 1: before anything else
     created = not data_dir.exists()
     try:
@@ -115,13 +135,14 @@ def run(args: argparse.Namespace) -> int:
                 shutil.rmtree(data_dir, ignore_errors=True)
             raise
         with lock:
-            _serve(config, sock, lock)
+            _serve(config, sock, lock, tls)
     finally:
         sock.close()
     return 0
 
 
-def _serve(requested: NodeConfig, sock: socket.socket, lock: ServeLock) -> None:
+def _serve(requested: NodeConfig, sock: socket.socket, lock: ServeLock,
+           tls: ssl.SSLContext | None = None) -> None:
     from datetime import UTC, datetime
 
     from ..config import with_listen
@@ -138,7 +159,7 @@ def _serve(requested: NodeConfig, sock: socket.socket, lock: ServeLock) -> None:
     if not is_initialised(data_dir):  # 3
         initialised = initialise_data_dir(requested, now=datetime.now(UTC))
     tightened = tighten_modes(data_dir)
-    url = local_url(config.host, port)
+    url = local_url(config.host, port, "https" if tls is not None else "http")
     did = did_web_for(config.base_url)
     log.info("listening on %s", url, extra={"url": url, "listen": f"{host}:{port}"})  # 4
     log.info("node DID %s", did, extra={"did": did})
@@ -152,10 +173,11 @@ def _serve(requested: NodeConfig, sock: socket.socket, lock: ServeLock) -> None:
         log.warning("made data directory files private (mode 0600)",
                     extra={"files": tightened})
     record = new_record(url=url, listen=f"{host}:{port}", did=did, data_dir=data_dir)
-    _run_app(config, sock, on_serving=lambda: lock.publish(record))
+    _run_app(config, sock, on_serving=lambda: lock.publish(record), tls=tls)
 
 
-def _run_app(config: NodeConfig, sock: socket.socket, *, on_serving: Any) -> None:
+def _run_app(config: NodeConfig, sock: socket.socket, *, on_serving: Any,
+             tls: ssl.SSLContext | None = None) -> None:
     """Serve ``create_app(config)`` on ``sock`` until SIGINT or SIGTERM."""
     import asyncio
     import signal
@@ -178,7 +200,7 @@ def _run_app(config: NodeConfig, sock: socket.socket, *, on_serving: Any) -> Non
         await runner.setup()
         try:
             answer_malformed_requests(runner)
-            site: web.BaseSite = web.SockSite(runner, sock)
+            site: web.BaseSite = web.SockSite(runner, sock, ssl_context=tls)
             await site.start()
             on_serving()
             await stop.wait()

@@ -108,13 +108,17 @@ def _as_the_node_does(report: VerificationReport, doc: dict[str, Any], now: date
 def did_document_resolver(paths: list[str]) -> Any:
     """A key resolver for did:key and the keys of the given DID documents (with their
     ``validFrom``/``validUntil``, so a retired key still verifies what it signed in time)."""
+    return documents_resolver([(path, read_json_document(path)) for path in paths])
+
+
+def documents_resolver(documents: list[tuple[str, dict[str, Any]]]) -> Any:
+    """:func:`did_document_resolver` for DID documents already read: (where from, document)."""
     from confiance.protocol.errors import KeyResolutionError, MalformedDocument
     from confiance.protocol.keys import ResolvedKey, public_key_from_multibase, resolve_did_key
     from confiance.protocol.model import parse_datetime
 
     keys: dict[str, ResolvedKey] = {}
-    for path in paths:
-        document = read_json_document(path)
+    for path, document in documents:
         did = document.get("id")
         methods = document.get("verificationMethod")
         if not isinstance(did, str) or not did.startswith("did:") or not isinstance(

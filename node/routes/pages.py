@@ -80,14 +80,15 @@ async def home(request: web.Request) -> web.Response:
             continue  # the latest version only
         marks.append({**deed_view(definition, lang, href), "href": href,
                       "mark": definition.mark})
-    rules = [rule_line(rec, rec_id, names=known, mark_name=None, lang=lang,
-                       href="/assertions/" + rec_id.rsplit(";", 1)[-1])
+    rules = [{**rule_line(rec, rec_id, names=known, mark_name=rec.name, lang=lang,
+                          href="/assertions/" + rec_id.rsplit(";", 1)[-1]), "id": rec_id}
              for rec_id, rec in await recognitions(node, issuer=node.did)]
     peer_list = await peers(request.app)
     if media == "application/json":
         return json_response({"name": node.config.name, "did": node.did,
                               "marks": [{"id": m["id"], "name": m["name"]} for m in marks],
-                              "rules": [r["sentence"] for r in rules], "peers": peer_list,
+                              "rules": [{"id": r["id"], "sentence": r["sentence"]}
+                                        for r in rules], "peers": peer_list,
                               "openapi": "/openapi.json"})
     links = Links(css=CSS_PATH, home="/", api="/openapi.json",
                   descriptor="/.well-known/confiance", did="/.well-known/did.json",

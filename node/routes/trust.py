@@ -38,6 +38,7 @@ from confiance.protocol.trust import (
 )
 
 from ..context import NODE
+from ..explained import name_rules  # the rule sentences in the node's words
 from ..problems import BadRequest, TrustEngineLoading
 from ..trustfeed import attach_trust_engine
 from ..trustworker import TrustWorker
@@ -173,4 +174,4 @@ async def get_trust_rank(request: web.Request) -> web.Response:
                            distrust=distrust, penalty=penalty)
 
     result = await request.app[TRUST_WORKER].run(query)
-    return web.json_response(result.to_json())
+    return web.json_response(await name_rules(request.app, result.to_json()))

@@ -26,9 +26,9 @@ valid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "STATUSES",
@@ -78,7 +78,13 @@ class AssertionRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class StoredAssertion:
-    """A held assertion and its derived state."""
+    """A held assertion and its derived state.
+
+    ``parsed`` is the assertion (the model's dataclass) when the one who made this value
+    had it at hand: the ingestor sets it on what it hands to its listeners, so the trust
+    engine need not parse and check again what was just verified. Read from a store, it
+    is None.
+    """
 
     record: AssertionRecord
     seq: int
@@ -86,6 +92,7 @@ class StoredAssertion:
     revoked_by: str | None
     superseded_by: str | None
     decision: bool | None
+    parsed: Any = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -174,6 +181,14 @@ class Store(Protocol):
 
     async def put(self, record: AssertionRecord, *, unaccepted_cap: int | None) -> PutResult:
         """Store ``record`` unless held already (``created=False``, idempotent)."""
+
+    async def put_many(self, records: Sequence[tuple[AssertionRecord, int | None]]
+                       ) -> list[PutResult | Exception]:
+        """:meth:`put` each (record, unaccepted_cap) in order, in one transaction.
+
+        Each put succeeds or fails on its own (a refused one leaves the others, and sees
+        those before it); the refusal is returned in its place.
+        """
 
     async def get(self, assertion_id: str) -> StoredAssertion | None: ...
 

@@ -19,6 +19,9 @@ Design (why each choice):
   change feed stay stable across erasures).
 - **Group commit**: concurrent writes share one transaction and one fsync (each in its own
   SAVEPOINT); none is acknowledged before the commit.
+- **An id filter** (:mod:`.idfilter`, a Bloom filter built in the background at open):
+  :meth:`SqliteStore.held` answers "not held" for most new ids without a read. Every id is
+  added before the write that could store it, so the filter has no false negatives.
 - **A read cache** for :meth:`SqliteStore.get` (bounded LRU, on the event loop): a hit
   skips the thread hop. Any committed write that can change derived state empties it, and
   a read that overlapped a write is not cached, so a hit is never staler than the last
@@ -28,6 +31,8 @@ Design (why each choice):
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -59,10 +64,12 @@ from .base import (
     SubjectExport,
     Tombstone,
 )
+from .idfilter import IdFilter
 
 __all__ = ["MIGRATIONS", "SqliteStore", "create_database"]
 
 T = TypeVar("T")
+log = logging.getLogger("confiance.node")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -242,6 +249,10 @@ class SqliteStore:
         self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any],
                                   bool]] = []
         self._flusher: asyncio.Future[None] | None = None
+        # the id filter in use (None until built), and the ids noted while one is built
+        self._ids: IdFilter | None = None
+        self._noted: list[str] | None = None
+        self._filter_task: asyncio.Future[None] | None = None
 
     @classmethod
     async def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None,
@@ -258,10 +269,67 @@ class SqliteStore:
 
         await loop.run_in_executor(store._writer_pool, open_writer)
         await loop.run_in_executor(store._reader_pool, open_reader)
+        store._build_filter()
         return store
+
+    def _build_filter(self) -> None:
+        """Build the id filter (again, larger) on a thread of its own; see :mod:`.idfilter`.
+
+        Ids noted from now on (:meth:`_note`, before each write) are kept aside and added
+        to the new filter after the scan of the tables: a write the scan does not see was
+        noted, so nothing is missed.
+        """
+        if self._filter_task is not None and not self._filter_task.done():
+            return
+        path = self.path
+        self._noted = []
+
+        def scan(previous: int) -> IdFilter:
+            conn = _connect(path, readonly=True)
+            try:
+                held = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                           for table in ("assertions", "tombstones"))
+                built = IdFilter(max(2 * held, 2 * previous, 1 << 16))
+                for table in ("assertions", "tombstones"):
+                    built.update(row[0] for row in conn.execute(f"SELECT id FROM {table}"))
+            finally:
+                conn.close()
+            return built
+
+        async def build() -> None:
+            try:
+                built = await asyncio.get_running_loop().run_in_executor(
+                    None, scan, self._ids.capacity if self._ids is not None else 0)
+                built.update(self._noted or ())
+                self._ids = built
+            except Exception:  # the filter is an optimisation: held() reads without it
+                log.exception("cannot build the id filter")
+            finally:
+                self._noted = None
+
+        self._filter_task = asyncio.ensure_future(build())
+
+    async def id_filter_ready(self) -> bool:
+        """Wait for the id filter being built, if any; whether one is in use."""
+        if self._filter_task is not None:
+            await asyncio.shield(self._filter_task)
+        return self._ids is not None
+
+    def _note(self, ids: Sequence[str]) -> None:
+        """Add ids to the id filter *before* the write that may store them."""
+        if self._ids is not None:
+            self._ids.update(ids)
+            if self._ids.full:
+                self._build_filter()
+        if self._noted is not None:
+            self._noted.extend(ids)
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._filter_task is not None and not self._filter_task.done():
+            self._filter_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._filter_task
         if self._flusher is not None:
             await self._flusher  # commit what was accepted before closing
 
@@ -332,11 +400,31 @@ class SqliteStore:
 
     async def put(self, record: AssertionRecord, *, unaccepted_cap: int | None) -> PutResult:
         now = self._clock()
+        self._note((record.id,))
 
         def run(conn: sqlite3.Connection) -> PutResult:
             return _put(conn, record, unaccepted_cap, now)
 
         return await self._write(run)
+
+    async def put_many(self, records: Sequence[tuple[AssertionRecord, int | None]]
+                       ) -> list[PutResult | Exception]:
+        now = self._clock()
+        self._note([record.id for record, _ in records])
+
+        def run(conn: sqlite3.Connection) -> list[PutResult | Exception]:
+            outcomes: list[PutResult | Exception] = []
+            for record, cap in records:
+                conn.execute("SAVEPOINT each")
+                try:
+                    outcomes.append(_put(conn, record, cap, now))
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO each")
+                    outcomes.append(exc)
+                conn.execute("RELEASE each")
+            return outcomes
+
+        return await self._write(run) if records else []
 
     async def erase(self, issuer: str, ids: Sequence[str] | None, *,
                     now: datetime) -> list[str]:
@@ -348,6 +436,8 @@ class SqliteStore:
     async def record_erasure(self, notice_id: str, holder: str, erased: Sequence[str],
                              document: bytes, *, now: datetime,
                              everything_before: datetime | None = None) -> list[str] | None:
+        self._note(erased)  # tombstones may be made for ids never seen here
+
         def run(conn: sqlite3.Connection) -> list[str] | None:
             return _record_erasure(conn, notice_id, holder, erased, document, now,
                                    everything_before)
@@ -421,6 +511,10 @@ class SqliteStore:
 
     async def held(self, ids: Sequence[str]) -> set[str]:
         wanted = list(dict.fromkeys(ids))
+        if self._ids is not None:
+            wanted = [i for i in wanted if i in self._ids]
+            if not wanted:
+                return set()
 
         def run(conn: sqlite3.Connection) -> set[str]:
             found: set[str] = set()
@@ -678,14 +772,16 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
             raise SubjectCapReached(
                 f"{record.subject} already has {unaccepted} assertions about it that it has "
                 f"not accepted (the cap is {cap})", subject=record.subject, cap=cap)
-    conn.execute(
+    values = (record.id, record.kind, record.issuer, record.subject, record.target,
+              record.context, record.slot, _us(record.valid_from),
+              _opt_us(record.valid_until), _opt_us(record.created),
+              None if record.accepted is None else int(record.accepted), record.status_index,
+              _us(now), record.document)
+    cursor = conn.execute(
         "INSERT INTO assertions (id, kind, issuer, subject, target, context, slot, valid_from, "
         "valid_until, created, accepted, status_index, received_at, document) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (record.id, record.kind, record.issuer, record.subject, record.target, record.context,
-         record.slot, _us(record.valid_from), _opt_us(record.valid_until),
-         _opt_us(record.created), None if record.accepted is None else int(record.accepted),
-         record.status_index, _us(now), record.document))
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+    head: str | None = record.id
     if target is not None and record.kind == "Revocation":
         conn.execute("UPDATE assertions SET revoked_by = ? WHERE id = ? AND revoked_by IS NULL",
                      (record.id, target.id))
@@ -695,21 +791,29 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
     elif target is not None and record.kind == "Acceptance":
         _recompute_decision(conn, target.id)
     else:
-        _recompute_slot(conn, record.slot)
-    stored = _fetch(conn, record.id)
-    assert stored is not None
+        head = _recompute_slot(conn, record.slot)
+    # The row as _fetch would read it back: nobody can have revoked or decided on an
+    # assertion stored an instant ago (both need it held), and the slot's head is known.
+    stored = _row((cursor.lastrowid, *values,
+                   None, None if head in (None, record.id) else head, None))
     return PutResult(created=True, stored=stored)
 
 
-def _recompute_slot(conn: sqlite3.Connection, slot: str | None) -> None:
-    """The newest unrevoked assertion of ``slot`` is its head; the others are superseded."""
+def _recompute_slot(conn: sqlite3.Connection, slot: str | None) -> str | None:
+    """The newest unrevoked assertion of ``slot`` is its head; the others are superseded.
+
+    Returns the head (None without a slot, or when all of it is revoked). Only rows whose
+    ``superseded_by`` changes are written.
+    """
     if slot is None:
-        return
+        return None
     row = conn.execute("SELECT id FROM assertions WHERE slot = ? AND revoked_by IS NULL "
                        "ORDER BY valid_from DESC, id DESC LIMIT 1", (slot,)).fetchone()
-    head = None if row is None else row[0]
+    head: str | None = None if row is None else row[0]
     conn.execute("UPDATE assertions SET superseded_by = CASE WHEN id = ?1 THEN NULL ELSE ?1 END "
-                 "WHERE slot = ?2", (head, slot))
+                 "WHERE slot = ?2 AND superseded_by IS NOT "
+                 "(CASE WHEN id = ?1 THEN NULL ELSE ?1 END)", (head, slot))
+    return head
 
 
 def _recompute_decision(conn: sqlite3.Connection, target_id: str) -> None:

@@ -78,9 +78,8 @@ async def _worker_main(conn: Connection, indices: list[int], ports: list[int], r
     loop = asyncio.get_running_loop()
     while True:
         command, payload = await loop.run_in_executor(None, conn.recv)
-        if command == "inject":
-            for i, doc in payload:
-                await nodes[i].submit(doc)
+        if command == "inject":  # concurrently, as HTTP clients would post them
+            await asyncio.gather(*(nodes[i].submit(doc) for i, doc in payload))
             conn.send("ok")
         elif command == "counts":
             conn.send({i: len(n.held()) for i, n in nodes.items()})

@@ -13,10 +13,15 @@ Documents: the W3C alumni credential (needs ../shared/contexts for its examples 
 and a typical Confiance Rating.
 
 Goals (issue 2): eddsa-jcs-2022 verify within 1.5x bare Ed25519 verify; eddsa-rdfc-2022
-verify under 1 ms median on the alumni credential.
+verify under 1 ms median on the alumni credential. Issue 13: eddsa-rdfc-2022 verify of a
+document of a new shape under 1.5 ms median.
 
-Rows "full path" use a loader whose shape cache is disabled, so every document goes
-through pyld expansion: what verification costs for a shape seen for the first time.
+Rows "new shape" use a loader whose shape cache forgets every shape it compiles, so each
+verification meets its document's shape (and its proof's) for the first time: a probe
+goes through the full path and is compiled into a template, as for the first document of
+a shape. Rows "full path" use a loader whose shape cache always says "slow", so every
+document goes through pyld expansion itself. Both keep the contexts compiled (the
+processed contexts, made once per loader: see ``protocol/expansion.py``).
 """
 
 from __future__ import annotations
@@ -49,6 +54,19 @@ class NoShapes(DocumentLoader):
 
     def cached_shape(self, key: object) -> object | None:
         return SLOW
+
+
+class NewShapes(DocumentLoader):
+    """A loader whose shape cache forgets, on demand, the shapes it has compiled."""
+
+    def forget(self) -> None:
+        self._shapes.clear()
+
+
+def first_sight(doc: dict[str, Any], loader: NewShapes) -> object:
+    """Verify ``doc`` as the first document of its shape (its proof's shape, too)."""
+    loader.forget()
+    return verify(doc, now=NOW, loader=loader)
 
 
 def documents(key: KeyPair) -> dict[str, tuple[dict[str, Any], DocumentLoader]]:
@@ -98,6 +116,7 @@ def main() -> None:
     }
     for label, (doc, loader) in documents(key).items():
         slow = NoShapes({url: loader.document(url) for url in loader.urls})
+        new = NewShapes({url: loader.document(url) for url in loader.urls})
         for suite in ("eddsa-jcs-2022", "eddsa-rdfc-2022"):
             signed = sign(doc, key, suite=suite, created=CREATED, loader=loader)
             assert verify(signed, now=NOW, loader=loader).ok
@@ -112,6 +131,8 @@ def main() -> None:
                     lambda d=signed, lo=loader: verify(d, now=NOW, loader=lo,
                                                        check_terms_jcs=False))
             else:
+                cases[f"{label} rdfc verify, new shape (compiled on sight)"] = (
+                    lambda d=signed, lo=new: first_sight(d, lo))
                 cases[f"{label} rdfc verify, full path (no shape cache)"] = (
                     lambda d=signed, lo=slow: verify(d, now=NOW, loader=lo))
 
@@ -127,11 +148,13 @@ def main() -> None:
         jcs = medians.get(f"{label} jcs verify")
         jcs_plain = medians.get(f"{label} jcs verify, check_terms_jcs=False")
         rdfc = medians.get(f"{label} rdfc verify")
-        if jcs is None or jcs_plain is None or rdfc is None:
+        new = medians.get(f"{label} rdfc verify, new shape (compiled on sight)")
+        if jcs is None or jcs_plain is None or rdfc is None or new is None:
             continue
         print(f"{label}: eddsa-jcs-2022 verify {jcs / base:.2f}x bare "
               f"({jcs_plain / base:.2f}x without the term check; goal 1.5x); "
-              f"eddsa-rdfc-2022 verify {rdfc * 1e3:.3f} ms (goal on alumni: under 1 ms)")
+              f"eddsa-rdfc-2022 verify {rdfc * 1e3:.3f} ms (goal on alumni: under 1 ms), "
+              f"new shape {new * 1e3:.3f} ms (goal: under 1.5 ms)")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from confiance.node.context import NODE, Node
 from confiance.node.datadir import initialise_data_dir, is_initialised
 from confiance.node.peers import GOSSIP, GOSSIP_SETTINGS, Gossip, GossipSettings
 from confiance.node.running import ServeLock, new_record
+from confiance.node.tls import server_context
 
 GENEROUS = RateLimit(per_second=100_000, burst=100_000)
 FAST = GossipSettings(flush_interval=0.02, anti_entropy_interval=1.0, request_timeout=5.0,
@@ -47,10 +48,11 @@ def free_ports(n: int) -> list[int]:
 
 class LiveNode:
     def __init__(self, data_dir: Path, port: int,
-                 settings: GossipSettings = FAST) -> None:
+                 settings: GossipSettings = FAST, *, tls: dict[str, str] | None = None) -> None:
+        """``tls``: ``tls_cert``, ``tls_key``, ``peer_ca_bundle`` (https on 127.0.0.1)."""
         self.config = NodeConfig(data_dir=data_dir, name=f"node-{port}", host="127.0.0.1",
                                  port=port, write_rate=GENEROUS, read_rate=GENEROUS,
-                                 log_format="text", log_level="WARNING")
+                                 log_format="text", log_level="WARNING", **(tls or {}))
         self.settings = settings
         self.runner: web.AppRunner | None = None
         self.site: web.TCPSite | None = None
@@ -105,7 +107,8 @@ class LiveNode:
 
     async def resume(self) -> None:
         assert self.runner is not None
-        self.site = web.TCPSite(self.runner, "127.0.0.1", self.config.port)
+        self.site = web.TCPSite(self.runner, "127.0.0.1", self.config.port,
+                                ssl_context=server_context(self.config))
         await self.site.start()
 
     def admin_headers(self) -> dict[str, str]:
@@ -120,10 +123,10 @@ class LiveNode:
         return bool((await self.node.ingestor.submit(doc)).created)
 
 
-async def peer(http: aiohttp.ClientSession, a: LiveNode, b: LiveNode) -> None:
-    """``a`` recognises ``b``, through a's admin API."""
+async def peer(http: aiohttp.ClientSession, a: LiveNode, b: LiveNode, **kw: Any) -> None:
+    """``a`` recognises ``b``, through a's admin API (``kw``: e.g. ``ssl`` for https)."""
     async with http.post(a.url + "/admin/peers", json={"url": b.url},
-                         headers=a.admin_headers()) as resp:
+                         headers=a.admin_headers(), **kw) as resp:
         assert resp.status in (200, 201), await resp.text()
 
 

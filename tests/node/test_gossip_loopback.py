@@ -8,6 +8,7 @@ is stored anywhere. Every wait is bounded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
@@ -59,6 +60,16 @@ def docs(party: Party, n: int, tag: str) -> list[dict[str, Any]]:
 async def inject(http: aiohttp.ClientSession, node: LiveNode, doc: dict[str, Any]) -> None:
     async with http.post(node.url + "/assertions", json=doc) as resp:
         assert resp.status == 201, await resp.text()
+
+
+async def gossip_call(http: aiohttp.ClientSession, target: LiveNode, body: bytes,
+                      token: str | None) -> tuple[int, Any]:
+    """One ``POST /gossip`` to ``target`` (in the session ``token``): status, message."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Confiance-Gossip-Session"] = token
+    async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
+        return resp.status, parse_message(await resp.read())
 
 
 def everyone_holds(nodes: list[LiveNode], ids: set[bytes]) -> bool:
@@ -147,12 +158,8 @@ async def _invalid_assertions_get_a_peer_dropped(
         doc["credentialSubject"]["score"] = 5 if doc["credentialSubject"]["score"] != 5 else 1
         tampered.append(doc)
 
-    async def call(body: bytes, token: str | None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Confiance-Gossip-Session"] = token
-        async with http.post(target.url + "/gossip", data=body, headers=headers) as resp:
-            return resp.status, parse_message(await resp.read())
+    def call(body: bytes, token: str | None) -> Any:
+        return gossip_call(http, target, body, token)
 
     status, welcome = await call(hello_bytes(rogue_url, rogue.key, target.node.did), None)
     assert status == 200
@@ -217,3 +224,44 @@ async def test_revocations_spread_and_erased_ids_are_not_brought_back(
                      TIMEOUT, "two anti-entropy rounds at node 2")
     assert await net[2].node.store.get(assertion_id(kept)) is None
     assert await net[2].node.store.tombstone(assertion_id(kept)) is not None
+
+
+async def test_a_lost_prune_is_repeated_and_only_a_peer_ignoring_it_is_dropped(
+        net: list[LiveNode], http: aiohttp.ClientSession) -> None:
+    """A duplicate from a peer pruned in that tree prunes again (the prune rode on an
+    answer that may have been lost) and costs nothing for ``request_timeout``; a peer that
+    keeps pushing after that is flooding: throttled, then dropped."""
+    target = net[0]
+    rogue = KeyServer(free_ports(1)[0])
+    await rogue.start()
+    try:
+        await peer(http, target, rogue)  # type: ignore[arg-type]
+
+        def call(body: bytes, token: str | None) -> Any:
+            return gossip_call(http, target, body, token)
+
+        async def counters() -> dict[str, Any]:
+            listing = await (await http.get(target.url + "/admin/peers",
+                                            headers=target.admin_headers())).json()
+            return next(p for p in listing["peers"] if p["url"] == rogue.url)
+
+        _, welcome = await call(hello_bytes(rogue.url, rogue.key, target.node.did), None)
+        token = welcome.session
+        doc = docs(Party(9), 1, "p")[0]
+        push = encode_message(Push(assertions=(doc,), roots=(rogue.url,)))
+        assert (await call(push, token))[1] == Ack()  # first delivery: the rogue is eager
+        assert (await call(push, token))[1] == Ack(prune=(rogue.url,))  # pruned
+        for _ in range(80):  # an answer carrying the prune was lost: told again, no blame
+            assert (await call(push, token))[1] == Ack(prune=(rogue.url,))
+        listed = await counters()
+        assert listed["status"] == "good" and listed["counters"]["duplicates"] == 0
+        await asyncio.sleep(target.settings.request_timeout + 0.2)
+        for _ in range(80):  # still pushing long after: a flood
+            status, _ = await call(push, token)
+            if status != 200:
+                break
+        listed = await counters()
+        assert listed["status"] in ("throttled", "dropped")
+        assert listed["counters"]["duplicates"] > 50 and status == 429
+    finally:
+        await rogue.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -230,3 +230,63 @@ async def test_read_cache_never_hides_a_committed_write(store: SqliteStore) -> N
     assert after is not None and after.status(T0) == "revoked"
     await store.erase(ALICE, [cid("c")], now=T0)
     assert await store.get(cid("c")) is None
+
+
+async def test_put_returns_the_row_as_stored(tmp_path: Path) -> None:
+    """What put hands back (to the ingestor's listeners) is what a read gives later."""
+    plus2 = timezone(timedelta(hours=2))
+    s = await SqliteStore.open(tmp_path / "db.sqlite3",
+                               clock=lambda: datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=UTC))
+    try:
+        records = [rec("new", valid_from=T0 + timedelta(days=2)),
+                   rec("old", valid_from=datetime(2026, 1, 1, 3, tzinfo=plus2)),
+                   rec("other", slot=None, subject=CAROL, status_index=4),
+                   revocation("r", cid("other")),
+                   acceptance("yes", cid("new"), accepted=True)]
+        for record in records:
+            put = await s.put(record, unaccepted_cap=10)
+            assert put.stored == await s.get(record.id)
+            assert put.stored.record.valid_from.tzinfo is UTC
+        assert (await s.get(cid("old"))).superseded_by == cid("new")  # type: ignore[union-attr]
+    finally:
+        await s.close()
+
+
+async def test_held_answers_for_held_erased_and_unknown_ids(tmp_path: Path) -> None:
+    """held() is exact whether or not the id filter is built, and a notice's tombstones
+    for ids never seen here count as held."""
+    s = await SqliteStore.open(tmp_path / "db.sqlite3", clock=lambda: T0)
+    try:
+        await s.put(rec("early"), unaccepted_cap=None)  # likely before the filter is built
+        assert await s.id_filter_ready()
+        await s.put(rec("late", slot="slot-2"), unaccepted_cap=None)
+        await s.erase(ALICE, [cid("early")], now=T0)
+        await s.record_erasure(cid("notice"), CAROL, [cid("never-seen")], b"{}", now=T0)
+        unknown = [cid(f"unknown-{i}") for i in range(2000)]
+        wanted = [cid("early"), cid("late"), cid("never-seen"), *unknown]
+        assert await s.held(wanted) == {cid("early"), cid("late"), cid("never-seen")}
+    finally:
+        await s.close()
+    again = await SqliteStore.open(tmp_path / "db.sqlite3", clock=lambda: T0)
+    try:
+        assert await again.id_filter_ready()
+        assert await again.held([cid("early"), cid("late"), cid("never-seen"), cid("x")]) \
+            == {cid("early"), cid("late"), cid("never-seen")}
+    finally:
+        await again.close()
+
+
+def test_id_filter_has_no_false_negatives_and_few_false_positives() -> None:
+    from confiance.node.storage.idfilter import IdFilter
+
+    ids = [cid(f"in-{i}") for i in range(20_000)]
+    f = IdFilter(20_000)
+    f.update(ids[:10_000])
+    other = IdFilter(20_000)
+    other.update(ids[10_000:])
+    f.merge(other)
+    assert all(i in f for i in ids) and not f.full
+    false = sum(cid(f"out-{i}") in f for i in range(20_000))
+    assert false < 20_000 * 0.03
+    f.update(cid(f"more-{i}") for i in range(1))
+    assert f.full and 5 not in f
