@@ -149,7 +149,7 @@ async def get_trust(request: web.Request) -> web.Response:
                             distrust=distrust, penalty=penalty)
 
     result = await request.app[TRUST_WORKER].run(query)
-    return web.json_response(result.to_json())
+    return web.json_response(await name_rules(request.app, result.to_json()))
 
 
 @routes.get("/trust/rank")
@@ -174,4 +174,4 @@ async def get_trust_rank(request: web.Request) -> web.Response:
                            distrust=distrust, penalty=penalty)
 
     result = await request.app[TRUST_WORKER].run(query)
-    return web.json_response(await name_rules(request.app, result.to_json()))
+    return web.json_response(result.to_json())
