@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -159,9 +158,3 @@ def _normalised(named: list[Any]) -> set[str]:
         except ConfianceError:
             continue
     return out
-
-
-def notice_json(document: bytes) -> dict[str, Any]:
-    value = json.loads(document)
-    assert isinstance(value, dict)
-    return value

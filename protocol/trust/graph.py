@@ -138,7 +138,7 @@ class TrustGraph:
         self._recognitions: dict[tuple[str, str], dict[str, Claim]] = {}
         self._referrals: dict[tuple[str, str, str], dict[str, Claim]] = {}
         self._imports: dict[tuple[str, str], dict[str, int]] = {}
-        self._waiting: dict[str, list[tuple[str, Assertion]]] = {}
+        self._waiting: dict[str, list[tuple[str, str, Assertion]]] = {}
         self._expiry: list[tuple[float, str]] = []
         self._start: list[tuple[float, str]] = []
         self._bulk_edges = 0
@@ -170,8 +170,8 @@ class TrustGraph:
             heapq.heappush(self._expiry, (assertion.valid_until.timestamp(), assertion_id))
         if status == "not-yet-valid":
             heapq.heappush(self._start, (assertion.valid_from.timestamp(), assertion_id))
-        for kind, other in self._waiting.pop(assertion_id, []):
-            self._apply_decision(record, kind, other)
+        for kind, other_id, other in self._waiting.pop(assertion_id, []):
+            self._apply_decision(record, kind, other, other_id)
         if record.slot is not None:
             self._slots.setdefault(record.slot, set()).add(assertion_id)
             return self._refresh_slot(record.slot)
@@ -262,12 +262,14 @@ class TrustGraph:
         if target is None:
             if len(self._waiting) >= MAX_WAITING:  # bounded: drop the oldest
                 self._waiting.pop(next(iter(self._waiting)))
-            self._waiting.setdefault(assertion.target, []).append((kind, assertion))
+            self._waiting.setdefault(assertion.target, []).append((kind, aid, assertion))
             return False
         return self._apply_decision(target, kind, assertion, aid)
 
     def _apply_decision(self, target: _Record, kind: str, other: Assertion,
-                        aid: str = "") -> bool:
+                        aid: str) -> bool:
+        # the acceptance's id breaks ties between decisions made at the same time, whether
+        # they arrived before or after their target (so the order of arrival never matters)
         if kind == "revoke":
             if other.issuer != target.assertion.issuer:
                 return False  # only the issuer revokes (the node refuses the rest)

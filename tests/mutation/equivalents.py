@@ -24,7 +24,55 @@ _STORE_DECIDES = ("a shortcut before verification: the store's put() refuses an 
                   "issuer erased with the same erased problem (and lets one tombstoned by "
                   "another DID through), so skipping the shortcut changes only the work done")
 
+_VERSION = ("the version is only compared for equality (a compiled matrix against its "
+            "context): any increase marks a change as well as one by one")
+_REFERRAL_AUDIENCE = ("a Referral always has an audience (the model requires one) and no other "
+                      "kind of claim has one, so `and` and `or` agree")
+_NO_SLOT = ("unreachable: only Revocations and Acceptances have no slot, and they are handled "
+            "before (they make no claim of their own); every record with a claim has a slot")
+_IMPORTS_COUNTED = ("the default is never used: a Recognition being unlinked was linked "
+                    "before, which counted it in this context")
+
 EQUIVALENT: dict[str, dict[str, str]] = {
+    "graph": {
+        "TrustGraph.add: return self._set_active(record, record.effective() == 'valid') -> "
+        "return None": _NO_SLOT,
+        "TrustGraph.add: record.effective() == 'valid' -> record.effective() != 'valid'": _NO_SLOT,
+        "TrustGraph.add: record.effective() == 'valid' -> record.effective() == 'valid#'": _NO_SLOT,
+        "TrustGraph._reconsider: return self._set_active(record, record.effective() == 'valid') -> "
+        "return None": _NO_SLOT,
+        "TrustGraph._reconsider: record.effective() == 'valid' -> "
+        "record.effective() != 'valid'": _NO_SLOT,
+        "TrustGraph._reconsider: record.effective() == 'valid' -> "
+        "record.effective() == 'valid#'": _NO_SLOT,
+        "TrustGraph.remove: self._slots.pop(record.slot, None) -> pass":
+            "memory only: an empty set is left for a slot that no record holds (the next "
+            "assertion in that slot fills it again); nothing reads an empty slot differently",
+        "TrustGraph._apply_decision: target.decision >= decision -> target.decision > decision":
+            "two decisions are never equal: each carries its own acceptance's id, and an id is "
+            "applied once (adding it again only sets its status)",
+        "TrustGraph._refresh_slot: key > best -> key >= best":
+            "keys end with the assertion's id, unique within a slot: never equal",
+        "TrustGraph._link: claim.kind == 'Referral' and claim.audience is not None -> "
+        "claim.kind == 'Referral' or claim.audience is not None": _REFERRAL_AUDIENCE,
+        "TrustGraph._unlink: claim.kind == 'Referral' and claim.audience is not None -> "
+        "claim.kind == 'Referral' or claim.audience is not None": _REFERRAL_AUDIENCE,
+        "TrustGraph._unlink: refs.get(context, 1) -> refs.get(context, 2)": _IMPORTS_COUNTED,
+        "TrustGraph._unlink: refs.get(context, 1) -> refs.get(context, 0)": _IMPORTS_COUNTED,
+        "TrustGraph._put_edge: ctx.version += 1 -> ctx.version += 2": _VERSION,
+        "TrustGraph._drop_edge: ctx.version += 1 -> ctx.version += 2": _VERSION,
+        "_Context: version: int = 0 -> version: int = 1":
+            _VERSION + "; a context starts at either value and its first edge moves it away "
+            "from 0, the version of a context not held",
+        "TrustGraph._drop_edge: v not in ctx.arrays.succ.get(u, {}) -> "
+        "v in ctx.arrays.succ.get(u, {})":
+            "unreachable: a claim dropped from a context was put there first, and putting a "
+            "claim turns the context's arrays into its digraph for good (arrays is None here)",
+        "EvaluatorView.successors: node not in self.special -> node in self.special":
+            "a context still held as arrays holds only Ratings (edge lists) and no Recognition "
+            "(linking one turns the arrays into a digraph), so every reader of it, the "
+            "evaluator included, reads the base weights: both ways yield the same pairs",
+    },
     "ingest": {
         "Ingestor._verify: proof.get('verificationMethod') -> "
         "proof.get('verificationMethod#')": _KEY_PERIOD,
@@ -59,6 +107,24 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "at a standing of exactly 0 both give 0 (0 * (1 - penalty) == 0)",
     },
     "signing": {
+        "_Hasher.combined: options.get('@context') -> options.get('@context#')":
+            "speed only: the proof configuration gets the document's @context either way; the "
+            "original skips the copy when it already has it",
+        "verify: type(doc) is dict or isinstance(doc, Mapping) -> "
+        "type(doc) is dict and isinstance(doc, Mapping)":
+            "only a document that is a Mapping but no dict tells them apart, and such a "
+            "document is refused ('a credential is a JSON object') whatever proofs are read",
+        "verify: len(proofs) > 1 -> len(proofs) != 1 #2":
+            "inside the loop over the proofs there is at least one: > 1 and != 1 agree",
+        "_verify_one: proof_context is None or proof_context == unsecured['@context'] -> "
+        "proof_context is None and proof_context == unsecured['@context']":
+            "a cache key only: the other branch takes the same document (no previousProof, "
+            "the proof's @context absent or equal to the document's) under another cache key",
+        "_parse_proof: type(proof) is not dict and (not isinstance(proof, Mapping)) -> "
+        "type(proof) is not dict or not isinstance(proof, Mapping)":
+            "not reachable from JSON: only a Python caller's non-dict Mapping as a proof tells "
+            "them apart (parsed JSON objects are dicts), and with the default term walk such "
+            "a proof is refused before this check (unsupported value)",
         "_Hasher: DocumentInfo(shape=None, leaves=None, jcs_plain=True) -> "
         "DocumentInfo(shape=None, leaves=None, jcs_plain=False)":
             "speed only: jcs_plain picks the standard library's encoder where it equals "

@@ -428,8 +428,12 @@ class _Collector:
         self.cov.switch_context(item.nodeid)
 
 
+#: one scratch folder per run, removed at its end; each pytest session gets its own inside
+_SCRATCH: list[str] = []
+
+
 def _basetemp() -> str:
-    return tempfile.mkdtemp(prefix="mutant-")
+    return tempfile.mkdtemp(prefix="mutant-", dir=_SCRATCH[0] if _SCRATCH else None)
 
 
 def _coverage_pass(name: str) -> dict[str, Any]:
@@ -626,6 +630,8 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
             chosen = list(all_tests)
         if not chosen:
             outcomes.append(_judge(Outcome(mutant, "not covered")))
+            if args.verbose or outcomes[-1].status == "not covered":
+                _print_outcome(outcomes[-1])
         else:
             pending.append((mutant, chosen))
     if not args.cold:  # in-function mutants: one collected session, code swapped per mutant
@@ -727,28 +733,33 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(ImportError):
                 __import__(module)
     started = time.monotonic()
-    table: list[tuple[str, dict[str, int]]] = []
+    table: list[tuple[str, dict[str, int], float]] = []
     everything: list[Outcome] = []
-    for name in args.module or list(MODULES):
-        outcomes = run_module(name, args)
-        everything += outcomes
-        counts = {s: sum(o.status == s for o in outcomes) for s in
-                  ("killed", "timeout", "survived", "not covered", "equivalent")}
-        table.append((name, counts))
-        if not args.list:
-            print(f"{name}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), flush=True)
-        if args.show_equivalent:
-            for o in outcomes:
-                if o.status == "equivalent":
-                    _print_outcome(o)
-                    print(f"      why: {o.reason}")
+    with tempfile.TemporaryDirectory(prefix="mutants-") as scratch:
+        _SCRATCH[:] = [scratch]
+        for name in args.module or list(MODULES):
+            begun = time.monotonic()
+            outcomes = run_module(name, args)
+            everything += outcomes
+            counts = {s: sum(o.status == s for o in outcomes) for s in
+                      ("killed", "timeout", "survived", "not covered", "equivalent")}
+            table.append((name, counts, time.monotonic() - begun))
+            if not args.list:
+                print(f"{name}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+                      + f" ({table[-1][2]:.0f} s)", flush=True)
+            if args.show_equivalent:
+                for o in outcomes:
+                    if o.status == "equivalent":
+                        _print_outcome(o)
+                        print(f"      why: {o.reason}")
     if args.list:
         return 0
     print(f"\n{'module':16} {'mutants':>8} {'killed':>7} {'timeout':>8} {'equivalent':>11} "
-          f"{'survived':>9} {'not covered':>12}")
-    for name, c in table:
+          f"{'survived':>9} {'not covered':>12} {'seconds':>8}")
+    for name, c, seconds in table:
         print(f"{name:16} {sum(c.values()):>8} {c['killed']:>7} {c['timeout']:>8} "
-              f"{c['equivalent']:>11} {c['survived']:>9} {c['not covered']:>12}")
+              f"{c['equivalent']:>11} {c['survived']:>9} {c['not covered']:>12} "
+              f"{seconds:>8.0f}")
     print(f"({time.monotonic() - started:.0f} s, {args.jobs} jobs)")
     if args.json:
         args.json.write_text(json.dumps([{

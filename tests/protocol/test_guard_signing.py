@@ -8,13 +8,21 @@ failure, with the key check skipped, and named checks say which proof of a set f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from test_signing import ALICE, BOB, NOW, T0, names, rating
 
-from confiance.protocol.errors import ConfianceError, LocalProtocolError, ProofError
+from confiance.protocol.canonical import canonicalize_jcs
+from confiance.protocol.errors import (
+    ConfianceError,
+    DocumentTooLarge,
+    LocalProtocolError,
+    ProofError,
+)
+from confiance.protocol.limits import DEFAULT_LIMITS
 from confiance.protocol.model import format_datetime
 from confiance.protocol.signing import sign, verify
 
@@ -95,3 +103,35 @@ def test_a_context_off_the_allow_list_passes_the_limits_first() -> None:
 def test_an_expires_in_the_signed_proof_is_kept_as_given() -> None:
     doc = sign(rating(), ALICE, created=T0, expires=NOW)
     assert doc["proof"]["expires"] == format_datetime(NOW)
+
+
+def test_the_jcs_size_limit_holds_at_exactly_the_canonical_bytes() -> None:
+    # without the term walk (check_terms_jcs=False), the size limit applies to the JCS bytes
+    doc = sign(rating(), ALICE, created=T0)
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    size = len(canonicalize_jcs(unsecured))
+    at_limit = verify(doc, now=NOW, check_terms_jcs=False,
+                      limits=replace(DEFAULT_LIMITS, max_bytes=size))
+    assert at_limit.ok, at_limit.to_json()
+    over = verify(doc, now=NOW, check_terms_jcs=False,
+                  limits=replace(DEFAULT_LIMITS, max_bytes=size - 1))
+    assert names(over) == ["limits"]
+    assert isinstance(over.failures[0].error, DocumentTooLarge)
+
+
+
+@pytest.mark.parametrize("check_terms", [True, False])
+def test_a_proof_that_is_no_object_is_refused_as_such(check_terms: bool) -> None:
+    doc = sign(rating(), ALICE, created=T0)
+    for proofs, name in ((5, "proof"), (True, "proof"), ([doc["proof"], 5], "proof[1]")):
+        report = verify(dict(doc, proof=proofs), now=NOW, check_terms_jcs=check_terms)
+        assert [(f.name, f.detail) for f in report.failures] == [
+            (name, "a proof must be a JSON object")]
+
+
+def test_a_jcs_proof_without_its_own_context_is_checked_on_the_light_path() -> None:
+    # eddsa-jcs-2022 signs the proof with the document's @context: leaving it out of the
+    # proof changes nothing signed, and the light path (no term walk) must not need it
+    doc = sign(rating(), ALICE, created=T0)
+    del doc["proof"]["@context"]
+    assert verify(doc, now=NOW, check_terms_jcs=False).ok
