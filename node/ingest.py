@@ -38,9 +38,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from confiance.protocol.assertions import SignedAssertion, verify_assertion
-from confiance.protocol.canonical import canonicalize_jcs, parse_json
+from confiance.protocol.canonical import canonicalize_jcs
 from confiance.protocol.contexts import DocumentLoader
-from confiance.protocol.errors import ConfianceError, MalformedDocument
+from confiance.protocol.errors import ConfianceError
 from confiance.protocol.ids import id_from_digest
 from confiance.protocol.limits import Limits
 from confiance.protocol.model import (
@@ -194,12 +194,6 @@ class Ingestor:
                     method, parse_datetime(created, "proof.created")
                     if isinstance(created, str) else None)
         return signed
-
-    async def submit_bytes(self, body: bytes) -> PutResult:
-        doc = parse_json(body, self.limits)
-        if not isinstance(doc, dict):
-            raise MalformedDocument("an assertion is a JSON object")
-        return await self.submit(doc)
 
     async def submit(self, document: dict[str, Any]) -> PutResult:
         """Verify and store a document from outside (HTTP or gossip)."""

@@ -3,6 +3,7 @@ takes minutes, so here it only lists mutants, which generates and checks them al
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,20 @@ def test_the_mutation_script_lists_the_mutants_it_would_run() -> None:
     assert any("popitem(last=False) -> self._buckets.popitem(last=True)" in line
                for line in lines)
     assert {line.split(":")[0] for line in lines} == {"accountability", "ratelimit"}
+
+
+def test_a_small_run_kills_the_hand_made_rate_limit_mutants(tmp_path: Path) -> None:
+    """End to end (coverage pass, forked children, code swapped in): the two mutants of the
+    rate limiter issue 14 made by hand are killed by the tests."""
+    report = tmp_path / "run.json"
+    result = subprocess.run([sys.executable, str(SCRIPT), "--module", "ratelimit",
+                             "--match", "popitem(last=True)", "--match", "-> tokens + (now",
+                             "--import-time", "skip", "--json", str(report)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    outcomes = json.loads(report.read_text())
+    assert len(outcomes) == 2 and {o["status"] for o in outcomes} == {"killed"}, outcomes
+    assert "ratelimit" in result.stdout and "killed" in result.stdout
 
 
 def test_the_readme_listing_runs_as_written() -> None:

@@ -100,7 +100,9 @@ MODULES: dict[str, tuple[str, str, list[str]]] = {
         f"{_NODE_TESTS}test_guard_catalog.py"]),
 }
 PYTEST_ARGS = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--no-header",
-               "--hypothesis-seed=0", "-o", "addopts="]
+               "--hypothesis-seed=0", "-o", "addopts=",
+               # the research toolkit's simulations use none of these modules (minutes saved)
+               f"--ignore={ROOT / 'tests/protocol/experiments'}"]
 #: libraries every child would import: loaded once in the parent, before forking
 WARM = ["pytest", "aiohttp", "aiohttp.test_utils", "pyld.jsonld", "numpy", "scipy.sparse",
         "scipy.sparse.linalg", "networkx", "cryptography.hazmat.primitives.asymmetric.ed25519",
@@ -598,6 +600,8 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
         print(f"{name}: equivalents.py names no current mutant: {key}", file=sys.stderr)
     if args.match:
         mutants = [m for m in mutants if any(text in m.key for text in args.match)]
+    if args.import_time:
+        mutants = [m for m in mutants if m.in_function == (args.import_time == "skip")]
     if args.limit:
         mutants = mutants[:args.limit]
     if args.list:
@@ -716,6 +720,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per mutant on top of 3x its tests' time (default 60)")
     parser.add_argument("--coverage-timeout", type=float, default=1800.0)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--import-time", choices=("only", "skip"),
+                        help="only (or skip) the mutants of code run at import time, which run "
+                             "all the module's tests each (split a long module in two runs)")
     parser.add_argument("--cold", action="store_true",
                         help="run every mutant in a fresh pytest process with the mutated module "
                              "imported from scratch (slower; the default does that only for "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -17,7 +18,8 @@ from fakepeer import node_and_peer, subject_request
 from gossipnet import wait_until
 from nodehelpers import Party
 
-from confiance.node.erasures import make_notice
+from confiance.node.erasures import ErasureNotice, make_notice
+from confiance.node.storage import sqlite as sqlite_store
 from confiance.protocol.gossip import Push
 from confiance.protocol.ids import assertion_id
 
@@ -59,6 +61,12 @@ async def test_a_notice_reaches_the_trust_engine_once_and_quietly(
         request = subject_request(alice.key, audience=node.node.did, method="POST",
                                   path=f"/subjects/{alice.did}/erasure", body=body)
         notice = make_notice(request, body, [assertion_id(first)])
+        heard: list[list[str]] = []
+
+        async def listener(_notice: ErasureNotice, changed: list[str]) -> None:
+            heard.append(changed)
+
+        node.node.ingestor.subscribe_notices(listener)
         before = (await peer.stats())["stats"]
         with caplog.at_level(logging.INFO, logger="confiance"):
             await peer.send(Push(assertions=(notice,)))
@@ -70,6 +78,7 @@ async def test_a_notice_reaches_the_trust_engine_once_and_quietly(
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
         await wait_until(lambda: _gone(http, node.url, alice.did, carol.did), 10.0,
                          "the trust engine to drop the erased rating")
+        assert heard == [[assertion_id(first)]]  # an async listener is awaited, once
 
 
 async def _gone(http: aiohttp.ClientSession, url: str, source: str, target: str) -> bool:
@@ -102,3 +111,20 @@ async def test_nobody_can_pre_empt_another_issuers_assertion_by_notice(
         await peer.send(Push(assertions=(make_notice(own, body, [aid]),)))
         async with http.post(node.url + "/assertions", json=doc) as resp:
             assert resp.status == 410
+
+
+async def test_a_store_failure_is_an_error_not_a_silent_loss(
+        client: Client, alice: Party, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # the disk fails under one write: the node answers 500 and logs it, rather than
+    # reporting the assertion as taken (or saying nothing)
+    def failing(*_args: Any) -> Any:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_store, "_put", failing)
+    doc = alice.rating("did:key:zX")
+    with caplog.at_level(logging.ERROR, logger="confiance"):
+        response = await client.post("/assertions", json=doc)
+    assert response.status == 500, await response.text()
+    monkeypatch.undo()
+    assert (await client.get(f"/assertions/{quote(assertion_id(doc), safe='')}")).status == 404
