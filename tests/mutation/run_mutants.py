@@ -678,6 +678,10 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
         if args.verbose or outcome.status in ("survived", "not covered"):
             _print_outcome(outcome)
     outcomes.sort(key=lambda o: o.mutant.number)
+    for o in outcomes:  # an explanation the tests contradict must go
+        if o.status in ("killed", "timeout") and o.mutant.key in EQUIVALENT.get(name, {}):
+            print(f"{name}: equivalents.py explains a mutant the tests kill: {o.mutant.key}",
+                  file=sys.stderr)
     return outcomes
 
 

@@ -19,7 +19,7 @@ from confiance.protocol.gossip import (
     fingerprint,
     respond,
 )
-from confiance.protocol.gossip.reconcile import encoded_size
+from confiance.protocol.gossip.reconcile import _between, encoded_size
 
 LOW, MID, HIGH = bytes([1]) * 32, bytes([128]) * 32, bytes([255]) * 32
 
@@ -143,7 +143,10 @@ def test_the_frame_limit_is_reached_at_exactly_its_size_and_not_before() -> None
     first = IdListRange(bound=b"\x40", ids=tuple(below))
     size = len(encode_message(Reconcile(ranges=(first,))))  # the answer so far, in bytes
     at_limit = respond(theirs, ASK_TWICE, ReconcileConfig(frame_limit=size))
-    assert at_limit.ranges[0] == first and isinstance(at_limit.ranges[1], IdListRange)
+    # not over the limit: it goes on, with one id (no room left, but every answer moves on)
+    assert at_limit.ranges == (first, IdListRange(bound=_between(above[0], above[1]),
+                                                  ids=(above[0],)),
+                               FingerprintRange(bound=None, fingerprint=fingerprint(above[1:])))
     over = respond(theirs, ASK_TWICE, ReconcileConfig(frame_limit=size - 1))
     assert over.ranges == (first, FingerprintRange(bound=None, fingerprint=fingerprint(above)))
 
