@@ -738,20 +738,30 @@ def canonicalize_jcs(obj: object, info: DocumentInfo | None = None) -> bytes:
             raise MalformedDocument(f"cannot canonicalise the document as JSON: {exc}") from None
     try:
         return rfc8785.dumps(obj)  # type: ignore[arg-type]
+    except RecursionError:
+        raise MalformedDocument("cannot canonicalise the document as JSON: nested too "
+                                "deeply or circular") from None
     except (rfc8785.CanonicalizationError, TypeError, ValueError, UnicodeEncodeError) as exc:
         raise MalformedDocument(f"cannot canonicalise the document as JSON: {exc}") from None
 
 
 def _jcs_plain(obj: object) -> bool:
     stack = [obj]
+    seen: set[int] = set()  # containers looked at: a circular one is looked at once
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             for key, value in node.items():
                 if not isinstance(key, str) or (not key.isascii() and max(key) > "\uffff"):
                     return False
                 stack.append(value)
         elif isinstance(node, list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             stack.extend(node)
         elif isinstance(node, float):
             return False

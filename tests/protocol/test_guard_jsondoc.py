@@ -17,7 +17,13 @@ from confiance.protocol.errors import (
     MalformedDocument,
     NestingTooDeep,
 )
-from confiance.protocol.jsondoc import MAX_SAFE_INTEGER, inspect_document, parse_json
+from confiance.protocol.jsondoc import (
+    MAX_SAFE_INTEGER,
+    canonicalize_jcs,
+    inspect_document,
+    parse_json,
+    shape_tree,
+)
 from confiance.protocol.limits import Limits
 
 LIMITS = Limits(max_depth=6, max_string_length=40, max_values=30, max_bytes=600)
@@ -92,3 +98,42 @@ def test_bytes_at_the_size_limit_and_one_past() -> None:
         parse_json(padded if as_text else padded.encode(), LIMITS)
         with pytest.raises(DocumentTooLarge):
             parse_json((padded + " ") if as_text else (padded + " ").encode(), LIMITS)
+
+
+def test_what_is_not_json_text_is_refused_by_name() -> None:
+    cases: list[tuple[Any, str]] = [
+        ("{\"a\": \"\ud800\"}", "not valid Unicode text"),  # a lone surrogate
+        (123, "must be bytes or text"), (None, "must be bytes or text"),
+        (b"{\"a\": ", "not valid JSON"), ("[1, 2", "not valid JSON")]
+    for data, words in cases:
+        with pytest.raises(MalformedDocument, match=words):
+            parse_json(data)
+
+
+def test_numbers_come_back_as_written() -> None:
+    assert parse_json(b'{"a": 1.5, "b": -2, "c": 1e3, "d": [0.25]}') == {
+        "a": 1.5, "b": -2, "c": 1000.0, "d": [0.25]}
+
+
+def test_a_shape_must_be_a_flat_tuple() -> None:
+    assert shape_tree((1, 1, "k", "v")) == (1, ("k",), ("v",))
+    with pytest.raises(TypeError):
+        shape_tree(["k"])
+    with pytest.raises(ValueError, match="not a flat shape"):
+        shape_tree((1, 1, "k", "v", "extra"))
+
+
+def test_a_circular_document_cannot_be_canonicalised() -> None:
+    loop: dict[str, Any] = {"a": 1}
+    loop["self"] = loop
+    with pytest.raises(MalformedDocument, match="nested too deeply or circular"):
+        canonicalize_jcs(loop)
+
+
+def test_a_circular_document_with_a_float_cannot_be_canonicalised_either() -> None:
+    loop: list[Any] = [1.5]
+    loop.append(loop)
+    with pytest.raises(MalformedDocument, match="nested too deeply or circular"):
+        canonicalize_jcs(loop)
+    shared = [0.5]
+    assert canonicalize_jcs({"a": shared, "b": shared}) == b'{"a":[0.5],"b":[0.5]}'
