@@ -25,6 +25,10 @@ _VERSION = ("the version is only compared for equality (a compiled matrix agains
             "context): any increase marks a change as well as one by one")
 _REFERRAL_AUDIENCE = ("a Referral always has an audience (the model requires one) and no other "
                       "kind of claim has one, so `and` and `or` agree")
+_BOUND = ("the bound's value: the test fills exactly MAX_WAITING statuses, then one more, and "
+          "checks the oldest goes, whatever the constant says (it is a memory figure)")
+_EMPTY_LEFT = ("memory only: an empty index entry is left behind; reading it gives () exactly "
+               "as a missing one does")
 _NO_SLOT = ("unreachable: only Revocations and Acceptances have no slot, and they are handled "
             "before (they make no claim of their own); every record with a claim has a slot")
 _IMPORTS_COUNTED = ("the default is never used: a Recognition being unlinked was linked "
@@ -32,6 +36,11 @@ _IMPORTS_COUNTED = ("the default is never used: a Recognition being unlinked was
 
 EQUIVALENT: dict[str, dict[str, str]] = {
     "graph": {
+        "<module>: MAX_WAITING = 100000 -> MAX_WAITING = 99999": _BOUND,
+        "<module>: MAX_WAITING = 100000 -> MAX_WAITING = 100001": _BOUND,
+        "TrustGraph._unlink: self._recognitions.pop((context, claim.issuer), None) -> pass":
+            _EMPTY_LEFT,
+        "TrustGraph._unlink: self._referrals.pop(key, None) -> pass": _EMPTY_LEFT,
         "TrustGraph.add: return self._set_active(record, record.effective() == 'valid') -> "
         "return None": _NO_SLOT,
         "TrustGraph.add: record.effective() == 'valid' -> record.effective() != 'valid'": _NO_SLOT,
@@ -71,6 +80,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "evaluator included, reads the base weights: both ways yield the same pairs",
     },
     "ingest": {
+        "Ingestor.apply_notice: self.executor is None -> self.executor is not None": _WHERE,
+        "Ingestor.submit_many: not batch -> batch": _WHERE + " (an empty batch verifies to [])",
+        "Ingestor.submit_many: continue -> pass #4": _STORE_DECIDES,
+        "Ingestor.submit_many: zip(fresh, verified, strict=True) -> "
+        "zip(fresh, verified, strict=False)":
+            "an invariant's check: _verify_all returns one outcome per document it is given",
         "Ingestor.submit_many: stone is None or stone.issuer == documents[index].get('issuer') "
         "-> stone is None and stone.issuer == documents[index].get('issuer')": _STORE_DECIDES,
         "Ingestor.submit_many: documents[index].get('issuer') -> "

@@ -126,5 +126,6 @@ async def test_a_store_failure_is_an_error_not_a_silent_loss(
     with caplog.at_level(logging.ERROR, logger="confiance"):
         response = await client.post("/assertions", json=doc)
     assert response.status == 500, await response.text()
+    assert "disk I/O error" in caplog.text  # the store's own error, logged as it was
     monkeypatch.undo()
     assert (await client.get(f"/assertions/{quote(assertion_id(doc), safe='')}")).status == 404
