@@ -400,8 +400,10 @@ def _fork(work: Any) -> tuple[int, int]:
         except BaseException:
             import traceback
 
-            Path(tempfile.gettempdir(), f"mutant-error-{os.getpid()}.txt").write_text(
-                traceback.format_exc())
+            # why a child failed (a mutant that breaks the import, say): kept while the run
+            # lasts, in its scratch folder
+            Path(_SCRATCH[0] if _SCRATCH else tempfile.gettempdir(),
+                 f"mutant-error-{os.getpid()}.txt").write_text(traceback.format_exc())
             code = 3
         finally:
             os._exit(code)
