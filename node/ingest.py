@@ -1,6 +1,6 @@
 """The one way into the store: verify, then record, then tell the subscribers.
 
-``POST /assertions``, the admin's ``issue``/``revoke`` and gossip (``node/peers.py``) all
+``POST /assertions``, the admin's ``issue``/``revoke`` and gossip (``node/peers/``) all
 go through :class:`Ingestor`, so the rules hold whatever the door:
 
 1. the content id is computed first: an id already held is answered at once (idempotent,

@@ -162,7 +162,7 @@ def _watch_first_exchange(client: AdminClient, url: str) -> str:
 def _add(args: argparse.Namespace, config: NodeConfig, client: AdminClient | None) -> int:
     from datetime import UTC, datetime
 
-    from ..peers import filters_from_json, normalise_url
+    from ..peers.links import filters_from_json, normalise_url
     from ..storage.gossip_sqlite import open_sync
 
     url = normalise_url(args.url)

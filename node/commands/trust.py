@@ -205,9 +205,10 @@ def fetch_trust(base_url: str, params: dict[str, str], *, timeout: float = 30.0
                 ) -> dict[str, Any]:
     """``GET {base_url}/trust?...`` on a running node; the JSON answer or a clear error.
 
-    The request goes through ``node/peers.py``, the one module that makes outbound HTTP.
+    The request goes through ``node/peers/outbound.py``, the one module that makes outbound
+    HTTP.
     """
-    from ..peers import admin_request
+    from ..peers.outbound import admin_request
 
     path = "/trust?" + urlencode(params)
     answer = asyncio.run(admin_request(base_url, "", "GET", path, timeout=timeout))

@@ -13,7 +13,7 @@ Design (why each choice):
   assertion that caused them (``ON DELETE SET NULL``): an erasure cannot leave a dangling
   pointer.
 - **Migrations versioned in code** (:data:`MIGRATIONS`, ``PRAGMA user_version``), applied
-  at open inside a transaction each; gossip (``node/peers.py``) appends its own tables as
+  at open inside a transaction each; gossip (``node/peers/``) appends its own tables as
   later versions.
 - **Keyset pagination** on ``seq`` (``AUTOINCREMENT``: never reused, so cursors and the
   change feed stay stable across erasures).
