@@ -275,7 +275,7 @@ async def gossip_context(app: web.Application) -> AsyncIterator[None]:
     gossip = Gossip(node, store, client, settings)
     app[GOSSIP] = gossip
     node.keyring.remote = gossip.keys.cache
-    node.ingestor.key_prefetch = gossip.keys.prefetch
+    node.ingestor.key_prefetch = gossip.keys.prefetch_many
     try:
         await gossip.start()
         yield

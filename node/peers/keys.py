@@ -109,13 +109,10 @@ class PeerKeys:
                                         ttl=self.settings.key_cache_ttl,
                                         min_interval=self.settings.key_refresh_min)
 
-    async def prefetch(self, document: Mapping[str, Any]) -> None:
-        """Before verifying ``document``: fetch the keys of recognised peers its proofs
-        name, when not cached, stale, or possibly rotated since (the ingestor's hook)."""
-        await self.prefetch_many([document])
-
     async def prefetch_many(self, documents: Iterable[Mapping[str, Any]]) -> None:
-        """The same for a batch: one fetch per DID, DIDs fetched concurrently."""
+        """Before verifying ``documents`` (the ingestor's hook): fetch the keys of recognised
+        peers their proofs name, when not cached, stale, or possibly rotated since; one
+        fetch per DID, DIDs fetched concurrently."""
         own = self.node.did
         wanted: dict[str, PeerLink] = {}
         limit = self.node.limits.max_proofs

@@ -7,8 +7,8 @@ It moves documents, in three ways, for both the per-peer worker (:mod:`.worker`,
 requests and their answers) and the responder (:mod:`.responder`, a peer's requests):
 
 - **in** (:meth:`Mesh.ingest`): documents a peer sent go through the node's ingestor (keys
-  of recognised peers prefetched once per batch, verified in one executor call, stored in
-  one transaction). What is invalid costs the sender score and is neither stored nor
+  of recognised peers fetched once per batch, verified together, stored in one
+  transaction). What is invalid costs the sender score and is neither stored nor
   forwarded; what cannot be checked here yet is set aside without blame; a duplicate pushed
   on a tree prunes the sender there, and costs score only when it keeps pushing long after;
 - **on** (:meth:`Mesh.forward`, the ingest listener): an assertion or erasure notice new here
@@ -224,14 +224,15 @@ class Mesh:
                      peer: str, *, solicited: bool = False) -> tuple[str, ...]:
         """Verify and store documents a peer sent; returns the roots to prune.
 
-        The keys of recognised peers that the batch names are fetched first (once per DID,
-        see :class:`~.keys.PeerKeys`). Invalid documents cost the peer score and are neither
-        stored nor forwarded; those that cannot be checked here (a did:web not recognised
-        here or whose keys are unavailable, a key outside its period, expired, out of order)
-        are set aside without blame; anti-entropy offers them again later. A pushed document
-        we already hold prunes the sender in its tree; only when the sender was pruned there
-        already (it ignores prunes, or floods) does it cost score. Answers to our own
-        ``want``/``graft`` (``solicited``) never do.
+        The keys of recognised peers that the new documents name are fetched first, once
+        per DID (the ingestor's hook, :meth:`~.keys.PeerKeys.prefetch_many`). Invalid
+        documents cost the peer score and are neither stored nor forwarded; those that
+        cannot be checked here (a did:web not recognised here or whose keys are unavailable,
+        a key outside its period, expired, out of order) are set aside without blame;
+        anti-entropy offers them again later. A pushed document we already hold prunes the
+        sender in its tree; only when the sender was pruned there already (it ignores
+        prunes, or floods) does it cost score. Answers to our own ``want``/``graft``
+        (``solicited``) never do.
         """
         prune: set[str] = set()  # pruned by this batch: later repeats in it are not blamed
         now = self.clock()
@@ -239,11 +240,9 @@ class Mesh:
         docs = list(docs)
         link = self.links.get(peer)
         filters = link.filters if link is not None else Filters()
-        # keys of recognised peers named by the batch, fetched once each, before verifying
-        await self.keys.prefetch_many(d for d in docs if not is_notice(d) and (
-            filters.empty or passes(d, filters)))
-        # Assertions go to the ingestor in runs (one held look-up, one executor call to
-        # verify, one transaction); an erasure notice, in its place in the order, alone.
+        # Assertions go to the ingestor in runs (one held look-up, the keys of recognised
+        # peers they name fetched once each, one executor call to verify, one transaction);
+        # an erasure notice, in its place in the order, alone.
         kept: list[tuple[int, bool]] = []
         for i, doc in enumerate(docs):
             self.stats.payloads_received += 1

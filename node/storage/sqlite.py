@@ -413,6 +413,12 @@ class SqliteStore:
         self._note([record.id for record, _ in records])
 
         def run(conn: sqlite3.Connection) -> list[PutResult | Exception]:
+            if len(records) == 1:  # _run_batch's savepoint isolates it: no savepoint of ours
+                record, cap = records[0]
+                try:
+                    return [_put(conn, record, cap, now)]
+                except Exception as exc:
+                    raise _Refused(exc) from exc  # rolled back by _run_batch, returned below
             outcomes: list[PutResult | Exception] = []
             for record, cap in records:
                 conn.execute("SAVEPOINT each")
@@ -424,7 +430,12 @@ class SqliteStore:
                 conn.execute("RELEASE each")
             return outcomes
 
-        return await self._write(run) if records else []
+        if not records:
+            return []
+        try:
+            return await self._write(run)
+        except _Refused as refused:
+            return [refused.error]
 
     async def erase(self, issuer: str, ids: Sequence[str] | None, *,
                     now: datetime) -> list[str]:
@@ -670,6 +681,15 @@ class SqliteStore:
 MAX_BATCH = 64
 
 
+class _Refused(Exception):
+    """A write refused inside its savepoint, carried out of :func:`_run_batch` (which rolls
+    the savepoint back) to be returned rather than raised."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]
                ) -> list[tuple[bool, Any]]:
     """One transaction for several writes, each in a SAVEPOINT; raises if COMMIT fails."""
@@ -724,23 +744,38 @@ def _is_tombstoned(conn: sqlite3.Connection, assertion_id: str) -> bool:
                         (assertion_id,)).fetchone() is not None
 
 
+#: Everything :func:`_put` must know before it writes, in one statement: the id's tombstone
+#: (its issuer), the issuer's erasure cut, whether the id is held, whether the slot holds
+#: anything yet, and (when the cap applies) the subject's unaccepted assertions.
+_PUT_LOOKUP = (
+    "SELECT (SELECT issuer FROM tombstones WHERE id = :id), "
+    "(SELECT before FROM erased_issuers WHERE issuer = :issuer), "
+    "EXISTS (SELECT 1 FROM assertions WHERE id = :id), "
+    "CASE WHEN :slot IS NULL THEN 0 ELSE EXISTS (SELECT 1 FROM assertions WHERE slot = :slot) "
+    "END, "
+    "CASE WHEN :capped IS NULL THEN 0 ELSE (SELECT count(*) FROM assertions WHERE subject = "
+    ":capped AND issuer != subject AND (decision IS NULL OR decision = 0)) END")
+
+
 def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
          now: datetime) -> PutResult:
-    stone = conn.execute("SELECT issuer FROM tombstones WHERE id = ?",
-                         (record.id,)).fetchone()
+    capped = (cap is not None and record.target is None and record.subject is not None
+              and record.subject != record.issuer)
+    stone, cut, held, slot_used, unaccepted = conn.execute(_PUT_LOOKUP, {
+        "id": record.id, "issuer": record.issuer,
+        "slot": record.slot if record.target is None else None,
+        "capped": record.subject if capped else None}).fetchone()
     if stone is not None:
-        if stone[0] == record.issuer:
+        if stone == record.issuer:
             raise Erased(f"{record.id} was erased at its issuer's request and is not taken "
                          "back", id=record.id)
         # tombstoned by a notice from someone else before the assertion was seen here:
         # nobody can pre-empt another issuer's assertions, the tombstone gives way
         conn.execute("DELETE FROM tombstones WHERE id = ?", (record.id,))
-    cut = conn.execute("SELECT before FROM erased_issuers WHERE issuer = ?",
-                       (record.issuer,)).fetchone()
-    if cut is not None and _us(record.created or record.valid_from) <= cut[0]:
+    if cut is not None and _us(record.created or record.valid_from) <= cut:
         raise Erased(f"{record.issuer} asked to erase everything it signed until "
-                     f"{_dt(cut[0]).isoformat()}: {record.id} is not taken", id=record.id)
-    existing = _fetch(conn, record.id)
+                     f"{_dt(cut).isoformat()}: {record.id} is not taken", id=record.id)
+    existing = _fetch(conn, record.id) if held else None
     if existing is not None:
         return PutResult(created=False, stored=existing)
     target: StoredAssertion | None = None
@@ -763,11 +798,8 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
             raise AcceptanceNotBySubject(
                 f"{record.target} is about {target.record.subject}; a decision by "
                 f"{record.issuer} is refused", target=record.target)
-    elif (cap is not None and record.subject is not None
-          and record.subject != record.issuer):
-        (unaccepted,) = conn.execute(
-            "SELECT count(*) FROM assertions WHERE subject = ? AND issuer != subject "
-            "AND (decision IS NULL OR decision = 0)", (record.subject,)).fetchone()
+    elif capped:
+        assert cap is not None
         if unaccepted >= cap:
             raise SubjectCapReached(
                 f"{record.subject} already has {unaccepted} assertions about it that it has "
@@ -790,8 +822,12 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
         _recompute_slot(conn, target.record.slot)
     elif target is not None and record.kind == "Acceptance":
         _recompute_decision(conn, target.id)
-    else:
+    elif slot_used:
         head = _recompute_slot(conn, record.slot)
+    elif record.slot is None:
+        head = None
+    # else: alone in its slot, unrevoked: its own head, nothing superseded (what
+    # _recompute_slot would find, without its two statements)
     # The row as _fetch would read it back: nobody can have revoked or decided on an
     # assertion stored an instant ago (both need it held), and the slot's head is known.
     stored = _row((cursor.lastrowid, *values,
