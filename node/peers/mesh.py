@@ -71,6 +71,8 @@ _ORIGIN: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar
 
 #: ids asked for (want) and prunes told, remembered per peer, at most
 _MAX_ASKED = 65536
+#: recent ids whose holders among the peers are remembered, at most
+_MAX_HOLDERS = 65536
 
 
 @contextlib.contextmanager
@@ -124,8 +126,9 @@ class Mesh:
         self.root = node.base_url
         self.rng = rng
         self.catalog = IdCatalog()
-        self.plumtree = Plumtree(config=PlumtreeConfig(graft_timeout=settings.graft_timeout,
-                                                       retry_timeout=settings.retry_timeout))
+        self.plumtree = Plumtree(config=PlumtreeConfig(
+            graft_timeout=settings.graft_timeout, retry_timeout=settings.retry_timeout,
+            max_graft_timeout=max(settings.max_graft_timeout, settings.graft_timeout)))
         self.scores = Scoreboard()
         self.links: dict[str, PeerLink] = {}
         self.stats = GossipStats()
@@ -140,6 +143,9 @@ class Mesh:
         self._asked: OrderedDict[tuple[str, bytes], float] = OrderedDict()
         # (peer, root) -> when we first told the peer to stop pushing that tree to us
         self._pruned_at: dict[tuple[str, str], float] = {}
+        # id -> peers known to hold it (they pushed or announced it, or reconciliation
+        # said so): a payload is never sent to a peer known to hold it
+        self._holders: OrderedDict[bytes, set[str]] = OrderedDict()
 
     @staticmethod
     def clock() -> float:
@@ -194,9 +200,9 @@ class Mesh:
 
     def enqueue(self, url: str, digest: bytes, root: str, *, eager: bool) -> None:
         """Queue ``digest`` for a peer: a payload (``eager``) or an id, within its filters;
-        a throttled peer gets ids only."""
+        a throttled peer gets ids only, a peer known to hold it nothing."""
         link = self.links.get(url)
-        if link is None or link.dropped_reason is not None:
+        if link is None or link.dropped_reason is not None or self.holds(url, digest):
             return
         if not link.filters.empty and not self.catalog.is_notice(digest) \
                 and not self.catalog.matches(digest, link.filters):
@@ -208,6 +214,29 @@ class Mesh:
         if len(queue) > self.settings.max_queue:
             queue.popitem(last=False)  # oldest out: anti-entropy will repair
         link.wake.set()
+
+    def note_holder(self, peer: str, digests: Iterable[bytes]) -> None:
+        """``peer`` holds ``digests`` (it pushed or announced them, or reconciliation found
+        them there): remembered for the most recent :data:`_MAX_HOLDERS` ids.
+
+        A named layer over Plumtree: on loaded nodes a payload waits in a peer's queue
+        long enough for that peer's own copy, or its announcement, to arrive first;
+        sending it then could only be a duplicate.
+        """
+        holders = self._holders
+        for digest in digests:
+            known = holders.get(digest)
+            if known is None:
+                holders[digest] = {peer}
+                if len(holders) > _MAX_HOLDERS:
+                    holders.popitem(last=False)
+            else:
+                known.add(peer)
+
+    def holds(self, peer: str, digest: bytes) -> bool:
+        """Is ``peer`` known to hold ``digest``?"""
+        known = self._holders.get(digest)
+        return known is not None and peer in known
 
     def asked(self, peer: str, digests: Iterable[bytes], now: float) -> None:
         """We answered ``peer``'s ihave with ``want`` for ``digests``: its push of them within
@@ -262,7 +291,8 @@ class Mesh:
             run = [i for i, _ in kept[start:end]]
             start = end
             outcomes = await self._ingest_run(docs, roots, run, peer)
-            for i, outcome in zip(run, outcomes, strict=True):
+            self.note_holder(peer, (d for _, d in outcomes if d is not None))
+            for i, (outcome, digest) in zip(run, outcomes, strict=True):
                 root = roots[i] if i < len(roots) else ""
                 if isinstance(outcome, (Gone, Conflict, KeyResolutionError, ValidityError)):
                     # erased here, a revocation ahead of its target, a did:web we cannot
@@ -280,12 +310,12 @@ class Mesh:
                 elif outcome:
                     self.stats.first_deliveries += 1
                     self.scores[peer].record_first(now)
-                elif solicited or self._asked.pop((peer, digest_of(docs[i])), -1.0) >= now:
+                elif solicited or self._asked.pop((peer, digest or b""), -1.0) >= now:
                     self.stats.duplicates_solicited += 1
                 else:
                     self.stats.duplicates += 1
-                    delivery = self.plumtree.on_push(digest_of(docs[i]), peer, root=root,
-                                                     first=False, now=now)
+                    delivery = self.plumtree.on_push(digest or digest_of(docs[i]), peer,
+                                                     root=root, first=False, now=now)
                     if delivery.prune:
                         prune.add(root)
                         self._pruned_at[(peer, root)] = now
@@ -303,8 +333,10 @@ class Mesh:
         return tuple(sorted(prune))
 
     async def _ingest_run(self, docs: list[Mapping[str, Any]], roots: list[str],
-                          run: list[int], peer: str) -> list[bool | ConfianceError]:
-        """Ingest ``docs[i]`` for ``i`` in ``run``: whether each was new, or its refusal.
+                          run: list[int], peer: str
+                          ) -> list[tuple[bool | ConfianceError, bytes | None]]:
+        """Ingest ``docs[i]`` for ``i`` in ``run``: whether each was new, or its refusal;
+        with its digest when held here now (new or not).
 
         A run is one erasure notice, or consecutive assertions (verified and stored
         together); each assertion is forwarded as coming from ``peer`` on its root's tree.
@@ -315,12 +347,14 @@ class Mesh:
         if is_notice(docs[run[0]]):
             with origin(0):
                 try:
-                    return [await self.node.ingestor.apply_notice(dict(docs[run[0]]))]
+                    new = await self.node.ingestor.apply_notice(dict(docs[run[0]]))
                 except ConfianceError as exc:
-                    return [exc]
+                    return [(exc, None)]
+                return [(new, digest_of(docs[run[0]]))]
         outcomes = await self.node.ingestor.submit_many([dict(docs[i]) for i in run],
                                                         around=origin)
-        return [o if isinstance(o, ConfianceError) else o.created for o in outcomes]
+        return [(o, None) if isinstance(o, ConfianceError)
+                else (o.created, parse_assertion_id(o.stored.id)) for o in outcomes]
 
     async def check_drop(self, url: str) -> None:
         """Drop ``url`` if its score fell below the drop threshold: persisted, logged, its

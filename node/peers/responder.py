@@ -209,6 +209,7 @@ class Responder:
         if isinstance(message, Reconcile):
             return respond(mesh.catalog.view(session.filters), message, mesh.reconcile)
         if isinstance(message, Ihave):
+            mesh.note_holder(peer, message.ids)
             roots = message.roots or ("",) * len(message.ids)
             unknown = [(d, r) for d, r in zip(message.ids, roots, strict=True)
                        if d not in mesh.catalog]

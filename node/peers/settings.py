@@ -38,6 +38,7 @@ class GossipSettings:
     batch_ids: int = 2_000
     max_requests_in_flight: int = 16
     graft_timeout: float = 2.0
+    max_graft_timeout: float = 10.0
     retry_timeout: float = 1.0
     backoff_base: float = 1.0
     backoff_cap: float = 300.0

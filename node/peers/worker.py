@@ -216,7 +216,9 @@ class PeerWorker:
             batch = take(link.push, n_docs)
             await self._push([d for d, _ in batch])
         while link.ihave:
-            batch = take(link.ihave, n_ids)
+            batch = [(d, r) for d, r in take(link.ihave, n_ids) if not mesh.holds(link.url, d)]
+            if not batch:
+                continue
             answer = await self._request(Ihave(ids=tuple(d for d, _ in batch),
                                                roots=tuple(r for _, r in batch)))
             if isinstance(answer, Want) and answer.ids:
@@ -225,7 +227,7 @@ class PeerWorker:
 
     async def _push(self, digests: list[bytes]) -> None:
         mesh, link = self.mesh, self.link
-        docs, roots = await mesh.documents(digests)
+        docs, roots = await mesh.documents(d for d in digests if not mesh.holds(link.url, d))
         if not docs:
             return
         answer = await self._request(Push(assertions=tuple(docs), roots=tuple(roots)))
@@ -247,15 +249,19 @@ class PeerWorker:
             if not isinstance(answer, Reconcile):
                 raise GossipError("a reconcile request must be answered by reconcile")
             message = run.step(answer)
+        mesh.note_holder(link.url, run.need)
         link.syncs += 1
         mesh.stats.reconciliations += 1
         mesh.stats.reconcile_rounds += run.rounds
         now = mesh.clock()
         grace = self.settings.anti_entropy_grace
         catalog = mesh.catalog
-        for digest in sorted(run.need):  # may be on its way: ask only if still missing later
+        # may be on its way: ask only if still missing later, when even a late tree (the
+        # adaptive graft timeout) would have brought it
+        wait = max(grace, mesh.plumtree.graft_delay())
+        for digest in sorted(run.need):
             if digest not in catalog:
-                link.want_later.setdefault(digest, now + grace)
+                link.want_later.setdefault(digest, now + wait)
         # What the peer lacks is announced (ihave), not pushed: under load much of it is on
         # its way along the trees already, and the peer asks only for what is still missing
         # when its graft timer runs out.
