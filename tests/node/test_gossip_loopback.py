@@ -12,6 +12,7 @@ import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from gossipnet import (
 from nodehelpers import Party, now
 
 from confiance.protocol.assertions import verify_assertion
-from confiance.protocol.gossip import Ack, Push, encode_message, parse_message
+from confiance.protocol.gossip import Ack, Ihave, Push, Want, encode_message, parse_message
 from confiance.protocol.ids import digest_of
 
 N = 8
@@ -264,4 +265,36 @@ async def test_a_lost_prune_is_repeated_and_only_a_peer_ignoring_it_is_dropped(
         assert listed["status"] in ("throttled", "dropped")
         assert listed["counters"]["duplicates"] > 50 and status == 429
     finally:
+        await rogue.stop()
+
+
+async def test_nothing_is_sent_to_a_peer_known_to_hold_it(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """A peer that announced an id (or pushed it) holds it: when the assertion turns up
+    here, neither its payload nor its id is queued for that peer (under load a queued
+    payload would often be a duplicate by the time it is sent); other ids are."""
+    from gossipnet import FAST
+
+    target = LiveNode(tmp_path / "t", free_ports(1)[0], replace(FAST, flush_interval=30.0))
+    rogue = KeyServer(free_ports(1)[0])
+    await target.start()
+    await rogue.start()
+    try:
+        await peer(http, target, rogue)  # type: ignore[arg-type]
+        _, welcome = await gossip_call(
+            http, target, hello_bytes(rogue.url, rogue.key, target.node.did), None)
+        held, other = docs(Party(7), 2, "h")
+        announce = encode_message(Ihave(ids=(digest_of(held),), roots=(rogue.url,)))
+        status, answer = await gossip_call(http, target, announce, welcome.session)
+        assert status == 200 and isinstance(answer, Want)  # lacked here: a graft timer runs
+        link = target.gossip.links[rogue.url]
+
+        def queued() -> int:
+            counts = target.gossip.peer_json(link)["queued"]
+            return int(counts["push"] + counts["ihave"])
+
+        assert await target.submit(held) and queued() == 0  # announced by the rogue
+        assert await target.submit(other) and queued() == 1  # not: queued for it
+    finally:
+        await target.stop()
         await rogue.stop()
