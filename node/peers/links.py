@@ -52,6 +52,7 @@ class PeerLink:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     session: Session | None = None
     token: str | None = None
+    ihave_since: float = 0.0  # when ``ihave`` last went from empty to not empty
     next_sync: float = 0.0
     syncs: int = 0
     last_success: datetime | None = None
@@ -62,6 +63,10 @@ class PeerLink:
 
     def has_work(self) -> bool:
         return bool(self.push or self.ihave or self.graft or self.want or self.prune)
+
+    def has_urgent_work(self) -> bool:
+        """Work other than announcements (which wait to be batched, see the worker)."""
+        return bool(self.push or self.graft or self.want or self.prune)
 
     def next_due(self) -> float | None:
         """When a deferred want falls due (None: none deferred)."""

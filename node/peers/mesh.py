@@ -73,6 +73,8 @@ _ORIGIN: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar
 _MAX_ASKED = 65536
 #: recent ids whose holders among the peers are remembered, at most
 _MAX_HOLDERS = 65536
+#: documents new here kept in memory (JCS bytes) for the pushes that follow their arrival
+_RECENT_DOCUMENTS = 2048
 
 
 @contextlib.contextmanager
@@ -146,6 +148,9 @@ class Mesh:
         # id -> peers known to hold it (they pushed or announced it, or reconciliation
         # said so): a payload is never sent to a peer known to hold it
         self._holders: OrderedDict[bytes, set[str]] = OrderedDict()
+        # id -> JCS bytes of the assertions that arrived last: pushed on to the next peers
+        # right after, without a read from the store (a thread hop and a query each)
+        self._recent: OrderedDict[bytes, bytes] = OrderedDict()
 
     @staticmethod
     def clock() -> float:
@@ -158,12 +163,17 @@ class Mesh:
         rec = stored.record
         digest = parse_assertion_id(rec.id)
         self.catalog.add(digest, rec.kind, rec.context, rec.issuer)
+        self._recent[digest] = rec.document
+        if len(self._recent) > _RECENT_DOCUMENTS:
+            self._recent.popitem(last=False)
         self.forward(digest)
 
     def on_erasure(self, ids: list[str]) -> None:
         """Erasure listener: erased ids stay in the catalogue, as tombstones."""
         for assertion_id in ids:
-            self.catalog.add_tombstone(parse_assertion_id(assertion_id))
+            digest = parse_assertion_id(assertion_id)
+            self.catalog.add_tombstone(digest)
+            self._recent.pop(digest, None)
 
     def on_notice(self, notice: ErasureNotice, changed: list[str]) -> None:
         """Notice listener: catalogue the notice and its tombstones, forward it like a payload.
@@ -210,6 +220,8 @@ class Mesh:
         if eager and self.scores.status(url, self.clock()) is not PeerStatus.GOOD:
             eager = False  # throttled: ids only
         queue = link.push if eager else link.ihave
+        if not queue and not eager:
+            link.ihave_since = self.clock()
         queue[digest] = root
         if len(queue) > self.settings.max_queue:
             queue.popitem(last=False)  # oldest out: anti-entropy will repair
@@ -380,23 +392,36 @@ class Mesh:
 
     async def documents(self, digests: Iterable[bytes]) -> tuple[list[dict[str, Any]],
                                                                  list[str]]:
-        """Held documents for ``digests`` (erased or unknown ones skipped), within a budget."""
-        wanted = [d for d in digests if d in self.catalog and not self.catalog.is_tombstoned(d)]
-        notices = [id_from_digest(d) for d in wanted if self.catalog.is_notice(d)]
-        found: list[tuple[str, bytes]] = []
+        """Held documents for ``digests`` (erased or unknown ones skipped), within a budget:
+        erasure notices first, then assertions in the order asked (those that just arrived
+        from memory, the others from the store)."""
+        catalog = self.catalog
+        wanted = [d for d in digests if d in catalog and not catalog.is_tombstoned(d)]
+        notices = [id_from_digest(d) for d in wanted if catalog.is_notice(d)]
+        found: list[tuple[bytes, bytes]] = []
         if notices:
-            found.extend(await self.node.store.erasure_documents(notices))
-        stored = await self.node.store.get_many(
-            [id_from_digest(d) for d in wanted if not self.catalog.is_notice(d)])
-        found.extend((item.id, item.record.document) for item in stored)
+            found.extend((parse_assertion_id(notice_id), document) for notice_id, document
+                         in await self.node.store.erasure_documents(notices))
+        recent = self._recent
+        assertions = [d for d in wanted if not catalog.is_notice(d)]
+        missing = [id_from_digest(d) for d in assertions if d not in recent]
+        if missing:
+            stored = {parse_assertion_id(item.id): item.record.document
+                      for item in await self.node.store.get_many(missing)}
+        else:
+            stored = {}
+        for digest in assertions:
+            document = recent.get(digest) or stored.get(digest)
+            if document is not None:
+                found.append((digest, document))
         docs: list[dict[str, Any]] = []
         roots: list[str] = []
         budget = self.settings.max_message_bytes // 2
-        for item_id, document in found:
+        for digest, document in found:
             size = len(document)
             if docs and size > budget:
                 break
             budget -= size
             docs.append(json.loads(document))
-            roots.append(self.catalog.root_of(parse_assertion_id(item_id)))
+            roots.append(catalog.root_of(digest))
         return docs, roots

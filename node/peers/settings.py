@@ -30,6 +30,7 @@ class GossipSettings:
     """Tuning of gossip (seconds for times). Read from ``[gossip]`` in ``confiance.toml``."""
 
     flush_interval: float = 0.05
+    ihave_interval: float = 0.5
     anti_entropy_interval: float = 60.0
     request_timeout: float = 10.0
     tick_interval: float = 0.1

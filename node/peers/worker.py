@@ -3,8 +3,10 @@
 :class:`PeerWorker` drives the initiator side of the sans-IO session
 (:class:`~confiance.protocol.gossip.Session`) over ``POST <peer>/gossip`` (through
 :class:`~.outbound.PeerClient`). It sleeps until its :class:`~.links.PeerLink` has work
-(then waits ``flush_interval`` more, to gather a batch), a deferred ``want`` falls due, or
-anti-entropy is due (``anti_entropy_interval``, jittered). One visit (:meth:`PeerWorker.visit`):
+(then waits ``flush_interval`` more, to gather a batch; announcements alone wait up to
+``ihave_interval``, Plumtree's batched lazy push), a deferred ``want`` falls due, or
+anti-entropy is due (``anti_entropy_interval``, jittered). One visit
+(:meth:`PeerWorker.visit`):
 
 1. a session if none: a ``hello`` signed with the node's key for the peer's did:web;
 2. ``prune``, then ``graft``/``want`` (the pushed answers ingested by the mesh as solicited),
@@ -117,13 +119,20 @@ class PeerWorker:
                 await asyncio.sleep(link.backoff.next_attempt - now)
                 continue
             link.wake.clear()
-            if link.has_work():
+            if link.has_urgent_work():
                 await asyncio.sleep(self.settings.flush_interval)  # gather a batch
                 return
             due = link.next_due()
             if now >= link.next_sync or (due is not None and now >= due):
                 return
             wake_at = link.next_sync if due is None else min(link.next_sync, due)
+            if link.ihave:  # announcements only: batched for ihave_interval (Plumtree's
+                # lazy push), or sent with the next urgent request, whichever comes first
+                announce_at = link.ihave_since + max(self.settings.ihave_interval,
+                                                     self.settings.flush_interval)
+                if now >= announce_at:
+                    return
+                wake_at = min(wake_at, announce_at)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(link.wake.wait(), wake_at - now)
 

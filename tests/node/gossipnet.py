@@ -30,7 +30,8 @@ from confiance.node.running import ServeLock, new_record
 from confiance.node.tls import server_context
 
 GENEROUS = RateLimit(per_second=100_000, burst=100_000)
-FAST = GossipSettings(flush_interval=0.02, anti_entropy_interval=1.0, request_timeout=5.0,
+FAST = GossipSettings(flush_interval=0.02, ihave_interval=0.1, anti_entropy_interval=1.0,
+                      request_timeout=5.0,
                       tick_interval=0.05, graft_timeout=0.5, retry_timeout=0.3,
                       backoff_base=0.1, backoff_cap=1.0, anti_entropy_grace=0.3)
 
