@@ -151,10 +151,25 @@ class Mesh:
         # id -> JCS bytes of the assertions that arrived last: pushed on to the next peers
         # right after, without a read from the store (a thread hop and a query each)
         self._recent: OrderedDict[bytes, bytes] = OrderedDict()
+        # how late the event loop runs what is due (seconds, smoothed; see note_lag)
+        self.loop_lag = 0.0
 
     @staticmethod
     def clock() -> float:
         return time.monotonic()
+
+    def note_lag(self, late: float) -> None:
+        """A sleep ended ``late`` seconds after it was due: the event loop is that busy
+        (exponentially smoothed, gain 1/8, as RFC 6298's SRTT; waking early counts as 0)."""
+        self.loop_lag += (max(0.0, late) - self.loop_lag) / 8
+
+    def gather_time(self) -> float:
+        """How long a worker gathers work before a visit: ``flush_interval``, plus twice the
+        loop's lag when it is busy (each request costs both nodes far more than one more
+        document in it), at most ``ihave_interval``."""
+        settings = self.settings
+        return min(max(settings.ihave_interval, settings.flush_interval),
+                   settings.flush_interval + 2 * self.loop_lag)
 
     # ------------------------------------------------------------------ on: new here
 

@@ -3,7 +3,8 @@
 :class:`PeerWorker` drives the initiator side of the sans-IO session
 (:class:`~confiance.protocol.gossip.Session`) over ``POST <peer>/gossip`` (through
 :class:`~.outbound.PeerClient`). It sleeps until its :class:`~.links.PeerLink` has work
-(then waits ``flush_interval`` more, to gather a batch; announcements alone wait up to
+(then waits ``flush_interval`` more, to gather a batch, longer while the event loop runs
+late, see :meth:`~.mesh.Mesh.gather_time`; announcements alone wait up to
 ``ihave_interval``, Plumtree's batched lazy push), a deferred ``want`` falls due, or
 anti-entropy is due (``anti_entropy_interval``, jittered). One visit
 (:meth:`PeerWorker.visit`):
@@ -119,8 +120,10 @@ class PeerWorker:
                 await asyncio.sleep(link.backoff.next_attempt - now)
                 continue
             link.wake.clear()
-            if link.has_urgent_work():
-                await asyncio.sleep(self.settings.flush_interval)  # gather a batch
+            if link.has_urgent_work():  # gather a batch, longer when the loop is busy
+                wait = self.mesh.gather_time()
+                await asyncio.sleep(wait)
+                self.mesh.note_lag(self.mesh.clock() - now - wait)
                 return
             due = link.next_due()
             if now >= link.next_sync or (due is not None and now >= due):

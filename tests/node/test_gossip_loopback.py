@@ -298,3 +298,39 @@ async def test_nothing_is_sent_to_a_peer_known_to_hold_it(
     finally:
         await target.stop()
         await rogue.stop()
+
+
+async def test_a_busy_event_loop_lengthens_the_gathering_before_a_visit(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """A worker gathers ``flush_interval`` before a visit; when that wait ends late (the
+    loop is busy), the next ones last ``flush_interval`` plus twice the smoothed lateness,
+    never beyond ``ihave_interval``; waking early counts as no lag."""
+    import time
+
+    from gossipnet import FAST
+
+    settings = replace(FAST, flush_interval=0.05, ihave_interval=0.5)
+    target = LiveNode(tmp_path / "t", free_ports(1)[0], settings)
+    rogue = KeyServer(free_ports(1)[0])
+    await target.start()
+    await rogue.start()
+    try:
+        await peer(http, target, rogue)  # type: ignore[arg-type]
+        mesh = target.gossip.mesh
+        assert mesh.gather_time() == pytest.approx(0.05)
+        for doc in docs(Party(8), 20, "busy"):  # a push for the peer: its worker gathers
+            assert await target.submit(doc)
+            await asyncio.sleep(0.01)
+            time.sleep(0.2)  # the loop is busy meanwhile: that gathering ends late
+            if mesh.loop_lag > 0:
+                break
+        assert 0.05 < mesh.gather_time() < 0.5
+        for _ in range(100):
+            mesh.note_lag(10.0)
+        assert mesh.gather_time() == pytest.approx(0.5)  # never past ihave_interval
+        for _ in range(200):
+            mesh.note_lag(-1.0)
+        assert mesh.gather_time() == pytest.approx(0.05, abs=1e-6)
+    finally:
+        await target.stop()
+        await rogue.stop()
