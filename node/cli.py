@@ -44,6 +44,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "subject": ("subject", "your rights as a subject: accept, reject, export, erase "
                            "(signed requests)"),
     "badges": ("badges", "export a subject's badges as a static site (no node needed to host)"),
+    "graph": ("graph", "trust network statistics (KONECT's definitions)"),
+    "simulate": ("simulate", "run a trust experiment (scenario file): attacks, prediction, "
+                             "federation, statistics"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -196,8 +196,19 @@ OPTIONAL_PATHS: dict[str, dict[str, Any]] = {
                         "schema": {"type": t}}
                        for n, t in (("from", "string"), ("to", "string"),
                                     ("context", "string"), ("algorithm", "string"),
-                                    ("level", "number"))],
+                                    ("level", "number"), ("distrust", "string"),
+                                    ("penalty", "string"))],
         "responses": {"200": _ok("a TrustResult", _OBJECT), **_errors(400, 429, 503)}}},
+    "/trust/rank": {"get": {
+        "summary": "The parties one party trusts most in a context, each score beside its raw "
+                   "figure (specs/trust.md)", "operationId": "getTrustRank",
+        "parameters": [{"name": n, "in": "query", "required": n == "from",
+                        "schema": {"type": t}}
+                       for n, t in (("from", "string"), ("context", "string"),
+                                    ("algorithm", "string"), ("top", "integer"),
+                                    ("level", "number"), ("distrust", "string"),
+                                    ("penalty", "string"))],
+        "responses": {"200": _ok("a RankResult", _OBJECT), **_errors(400, 429, 503)}}},
     "/admin/peers": {
         "get": {"summary": "The recognised peers: status, score, queues; gossip counters",
                 "operationId": "listPeers", "security": _ADMIN,

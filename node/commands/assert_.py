@@ -167,7 +167,8 @@ def register(sub: Any) -> None:
 
     p = kind("rating", "a score on a declared scale", _rating, context="required")
     p.add_argument("--subject", required=True, metavar="ID", help="who is rated (DID or URL)")
-    p.add_argument("--score", required=True, type=float, metavar="N")
+    p.add_argument("--score", required=True, type=float, metavar="N",
+                   help="the score, on --scale")
     p.add_argument("--scale", metavar="MIN:MAX", help="the scale (default 1:5)")
     p.add_argument("--text", help="a comment")
 

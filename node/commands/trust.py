@@ -4,15 +4,20 @@
 
     confiance trust score --from A --to B [--context C] [--algorithm NAME] [--json]
                           [--graph FILE | --node URL | --data-dir DIR]
+                          [--distrust one-hop|none] [--penalty on|off]
     confiance trust rank  --from A [--top K] [--algorithm NAME] [--json]
-                          (--graph FILE | --data-dir DIR)
+                          (--graph FILE | --node URL | --data-dir DIR)
+                          [--distrust one-hop|none] [--penalty on|off]
 
 ``--graph`` reads a signed edge list (SNAP ``source,target,rating[,time]`` CSV or the
 whitespace ``FromNodeId ToNodeId Sign`` form, plain or gzip), converting ratings by
 ``--rule`` (a conversion rule in its JSON form; default ``LinearRescale [-10, 10] ->
 [-1, 1]`` for CSV ratings, signs as they are). ``--node`` asks a running node
-(``GET /trust``); ``--data-dir`` reads a node's data directory directly (the node may be
-running). Exit status: 0 answered (even "no opinion"), 2 unusable input or arguments.
+(``GET /trust``, ``GET /trust/rank``); ``--data-dir`` reads a node's data directory directly
+(the node may be running). The distrust and referral-penalty adjustments are named layers
+(``--distrust one-hop|none``, ``--penalty on|off``; defaults ``one-hop`` and ``on``), and
+every answer prints the algorithm's raw figure beside the adjusted one. Exit status: 0
+answered (even "no opinion"), 2 unusable input or arguments.
 """
 
 from __future__ import annotations
@@ -38,13 +43,14 @@ from confiance.protocol.trust import (
     ALGORITHMS,
     DEFAULT_ALGORITHMS,
     DEFAULT_POLICY,
+    DISTRUST_LAYERS,
     TrustEngine,
     TrustPolicy,
     TrustResult,
     load_edge_arrays,
 )
 
-__all__ = ["fetch_trust", "read_bytes", "read_lines", "register"]
+__all__ = ["fetch_json", "fetch_trust", "read_bytes", "read_lines", "register"]
 
 MAX_RULE_BYTES = 65_536
 FORMATS = ("auto", "csv", "whitespace")
@@ -83,10 +89,11 @@ def register(sub: Any) -> None:
     _common(rank, default_algorithm=DEFAULT_ALGORITHMS["rank"])
     where = rank.add_mutually_exclusive_group(required=True)
     where.add_argument("--graph", metavar="FILE", help="a signed edge list (plain or .gz)")
+    where.add_argument("--node", metavar="URL", help="a running node's base URL")
     where.add_argument("--data-dir", metavar="DIR", help="a node's data directory")
     rank.add_argument("--level", type=float, default=0.0,
                       help="advogato: the certification level (smallest weight counted)")
-    rank.set_defaults(func=run_rank, node=None)
+    rank.set_defaults(func=run_rank)
 
 
 def _common(parser: argparse.ArgumentParser, *, default_algorithm: str) -> None:
@@ -107,6 +114,12 @@ def _common(parser: argparse.ArgumentParser, *, default_algorithm: str) -> None:
     parser.add_argument("--tolerance", type=float, metavar="T",
                         help="ppr, eigentrust: the guaranteed L1 error bound, in (0, 1) "
                              "(default 1e-12)")
+    parser.add_argument("--distrust", choices=DISTRUST_LAYERS, default="one-hop",
+                        help="the distrust layer: one-hop (default: ppr and eigentrust scores "
+                             "times 1 - distrust, path metrics read distrust one step) or "
+                             "none (the published algorithm alone)")
+    parser.add_argument("--penalty", choices=("on", "off"), default="on",
+                        help="the referral-penalty layer (default on)")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -203,14 +216,20 @@ def _engine_from_data_dir(args: argparse.Namespace, policy: TrustPolicy
 
 def fetch_trust(base_url: str, params: dict[str, str], *, timeout: float = 30.0
                 ) -> dict[str, Any]:
-    """``GET {base_url}/trust?...`` on a running node; the JSON answer or a clear error.
+    """``GET {base_url}/trust?...`` on a running node; the JSON answer or a clear error."""
+    return fetch_json(base_url, "/trust", params, timeout=timeout)
+
+
+def fetch_json(base_url: str, route: str, params: dict[str, str], *, timeout: float = 30.0
+               ) -> dict[str, Any]:
+    """``GET {base_url}{route}?...`` on a running node; the JSON answer or a clear error.
 
     The request goes through ``node/peers/outbound.py``, the one module that makes outbound
     HTTP.
     """
     from ..peers.outbound import admin_request
 
-    path = "/trust?" + urlencode(params)
+    path = route + "?" + urlencode(params)
     answer = asyncio.run(admin_request(base_url, "", "GET", path, timeout=timeout))
     if answer is None:
         raise RemoteProtocolError(f"cannot reach the node at {base_url}")
@@ -232,8 +251,12 @@ def _print_result(doc: dict[str, Any]) -> None:
         if scale else ""
     print(f"{doc['source']} -> {doc['target']} in “{doc['context']}” ({doc['algorithm']}): "
           f"{'no opinion' if doc['score'] is None else _fmt(doc['score']) + where}")
-    print(f"  value {_fmt(doc['value'])}, confidence {_fmt(doc['confidence'])}, distrust "
-          f"{_fmt(doc['distrust']['value'])}, referral penalty {_fmt(doc['penalty']['value'])}")
+    layers = doc.get("layers") or {}
+    print(f"  value {_fmt(doc['value'])} (raw {_fmt(doc.get('raw'))}: {doc['algorithm']} "
+          f"before the layers), confidence {_fmt(doc['confidence'])}")
+    print(f"  layers: distrust {layers.get('distrust', '?')} "
+          f"({_fmt(doc['distrust']['value'])}), referral penalty {layers.get('penalty', '?')} "
+          f"({_fmt(doc['penalty']['value'])})")
     for key, value in doc.get("details", {}).items():
         print(f"  {key}: {_fmt(value)}")
     for i, path in enumerate(doc.get("paths", []), start=1):
@@ -249,19 +272,13 @@ def _print_result(doc: dict[str, Any]) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     if args.node:
-        if args.damping is not None or args.tolerance is not None:
-            raise MalformedDocument("--damping and --tolerance apply to local computations "
-                                    "(--graph, --data-dir): a node answers with its own policy")
-        params = {"from": args.source, "to": args.target, "algorithm": args.algorithm}
-        if args.context:
-            params["context"] = args.context
-        if args.level:
-            params["level"] = repr(args.level)
+        params = {"from": args.source, "to": args.target, **_node_params(args)}
         doc = fetch_trust(args.node, params)
     else:
         engine, context = _load(args)
         result: TrustResult = engine.trust(args.source, args.target, context, args.algorithm,
-                                           level=args.level)
+                                           level=args.level, distrust=args.distrust,
+                                           penalty=args.penalty == "on")
         doc = result.to_json()
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -270,19 +287,56 @@ def run_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _node_params(args: argparse.Namespace) -> dict[str, str]:
+    """Query parameters for a running node; local-only options are refused."""
+    if args.damping is not None or args.tolerance is not None:
+        raise MalformedDocument("--damping and --tolerance apply to local computations "
+                                "(--graph, --data-dir): a node answers with its own policy")
+    if args.rule is not None or args.format != "auto":
+        raise MalformedDocument("--rule and --format apply to edge lists (--graph)")
+    params = {"algorithm": args.algorithm, "distrust": args.distrust, "penalty": args.penalty}
+    if args.context:
+        params["context"] = args.context
+    if args.level:
+        params["level"] = repr(args.level)
+    return params
+
+
 def run_rank(args: argparse.Namespace) -> int:
-    engine, context = _load(args)
-    ranked = engine.rank(args.source, context, args.algorithm, top=args.top, level=args.level)
-    doc = ranked.to_json()
+    if args.node:
+        params = {"from": args.source, "top": str(args.top), **_node_params(args)}
+        doc = fetch_json(args.node, "/trust/rank", params)
+    else:
+        engine, context = _load(args)
+        ranked = engine.rank(args.source, context, args.algorithm, top=args.top,
+                             level=args.level, distrust=args.distrust,
+                             penalty=args.penalty == "on")
+        doc = ranked.to_json()
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return 0
-    print(f"top {len(ranked.entries)} for {ranked.source} in “{ranked.context}” "
-          f"({ranked.algorithm}):")
-    width = max((len(e.node) for e in ranked.entries), default=4)
-    for i, entry in enumerate(ranked.entries, start=1):
-        print(f"{i:>4}  {entry.node:<{width}}  {_fmt(entry.score)}")
+    _print_rank(doc)
     return 0
+
+
+def _print_rank(doc: dict[str, Any]) -> None:
+    entries = doc.get("entries", [])
+    layers = doc.get("layers") or {}
+    print(f"top {len(entries)} for {doc['source']} in “{doc['context']}” ({doc['algorithm']}; "
+          f"distrust {layers.get('distrust', '?')}, referral penalty "
+          f"{layers.get('penalty', '?')}):")
+    rows = [(str(i), str(e["node"]), _fmt(e["score"]), _fmt(e.get("raw")))
+            for i, e in enumerate(entries, start=1)]
+    head = ("rank", "node", "score", "raw")
+    widths = [max([len(head[c])] + [len(r[c]) for r in rows]) for c in range(4)]
+    print(f"{head[0]:>{widths[0]}}  {head[1]:<{widths[1]}}  {head[2]:>{widths[2]}}  "
+          f"{head[3]:>{widths[3]}}")
+    for r in rows:
+        print(f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  "
+              f"{r[3]:>{widths[3]}}")
+    note = (doc.get("details") or {}).get("note")
+    if note:
+        print(f"  note: {note}")
 
 
 def _policy(args: argparse.Namespace) -> TrustPolicy:

@@ -1,10 +1,13 @@
 """``GET /trust``: the node's trust engine over HTTP, fed by the store and the ingestor.
 
-``GET /trust?from=A&to=B[&context=C][&algorithm=NAME][&level=L]`` answers how much ``A``
-trusts ``B`` in context ``C`` (the only context held when omitted) by ``NAME`` (default
-``moletrust``; see ``specs/trust.md``): the JSON form of
+``GET /trust?from=A&to=B[&context=C][&algorithm=NAME][&level=L][&distrust=D][&penalty=P]``
+answers how much ``A`` trusts ``B`` in context ``C`` (the only context held when omitted)
+by ``NAME`` (default ``moletrust``; see ``specs/trust.md``): the JSON form of
 :class:`~confiance.protocol.trust.TrustResult`, with the strongest paths, each hop's
-assertion id and the conversion rule applied in plain language.
+assertion id and the conversion rule applied in plain language, the algorithm's raw figure
+beside the adjusted one. ``GET /trust/rank?from=A[&top=K]...`` lists the parties ``A``
+trusts most (default ``ppr``): :class:`~confiance.protocol.trust.RankResult`. The layers
+(``distrust=one-hop|none``, ``penalty=on|off``) default to ``one-hop`` and ``on``.
 
 :func:`setup` plugs the engine into a node (``create_app`` calls it when this module
 exists). The engine lives behind a :class:`~confiance.node.trustworker.TrustWorker` (one
@@ -26,7 +29,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from confiance.protocol.trust import DEFAULT_ALGORITHMS, TrustEngine, TrustResult
+from confiance.protocol.trust import (
+    DEFAULT_ALGORITHMS,
+    DISTRUST_LAYERS,
+    RankResult,
+    TrustEngine,
+    TrustResult,
+)
 
 from ..context import NODE
 from ..explained import name_rules  # the rule sentences in the node's words
@@ -41,6 +50,8 @@ TRUST_WORKER = web.AppKey("confiance.trust_worker", TrustWorker)
 _LOADED = web.AppKey("confiance.trust_loaded", asyncio.Event)
 routes = web.RouteTableDef()
 MAX_PARAM = 2048
+#: Most entries ``GET /trust/rank`` lists.
+MAX_TOP = 1000
 #: How long a query made while the engine is still loading waits before a 503.
 LOAD_WAIT = 5.0
 
@@ -84,13 +95,7 @@ def _param(request: web.Request, name: str, *, required: bool) -> str | None:
     return value
 
 
-@routes.get("/trust")
-async def get_trust(request: web.Request) -> web.Response:
-    """How much ``from`` trusts ``to``, with the explanation (specs/trust.md)."""
-    source = _param(request, "from", required=True)
-    target = _param(request, "to", required=True)
-    context = _param(request, "context", required=False)
-    algorithm = _param(request, "algorithm", required=False) or DEFAULT_ALGORITHMS["score"]
+def _level(request: web.Request) -> float:
     level_text = _param(request, "level", required=False)
     level = 0.0
     if level_text is not None:
@@ -100,7 +105,22 @@ async def get_trust(request: web.Request) -> web.Response:
             level = math.nan
         if not -1.0 <= level <= 1.0:
             raise BadRequest("level must be a number in [-1, 1]", parameter="level")
-    assert source is not None and target is not None
+    return level
+
+
+def _layers(request: web.Request) -> tuple[str, bool]:
+    """The ``distrust`` (``one-hop`` or ``none``) and ``penalty`` (``on`` or ``off``) layers."""
+    distrust = _param(request, "distrust", required=False) or "one-hop"
+    if distrust not in DISTRUST_LAYERS:
+        raise BadRequest(f"distrust must be one of {', '.join(DISTRUST_LAYERS)}",
+                         parameter="distrust")
+    penalty = _param(request, "penalty", required=False) or "on"
+    if penalty not in ("on", "off"):
+        raise BadRequest("penalty must be on or off", parameter="penalty")
+    return distrust, penalty == "on"
+
+
+async def _loaded(request: web.Request) -> None:
     loaded = request.app[_LOADED]
     if not loaded.is_set():
         try:
@@ -108,11 +128,50 @@ async def get_trust(request: web.Request) -> web.Response:
         except TimeoutError:
             raise TrustEngineLoading("the trust engine is still reading the assertions held",
                                      retry_after=LOAD_WAIT) from None
+
+
+@routes.get("/trust")
+async def get_trust(request: web.Request) -> web.Response:
+    """How much ``from`` trusts ``to``, with the explanation (specs/trust.md)."""
+    source = _param(request, "from", required=True)
+    target = _param(request, "to", required=True)
+    context = _param(request, "context", required=False)
+    algorithm = _param(request, "algorithm", required=False) or DEFAULT_ALGORITHMS["score"]
+    level = _level(request)
+    distrust, penalty = _layers(request)
+    assert source is not None and target is not None
+    await _loaded(request)
     now = request.app[NODE].now()
 
     def query(engine: TrustEngine) -> TrustResult:
         engine.refresh(now)
-        return engine.trust(source, target, context, algorithm, level=level)
+        return engine.trust(source, target, context, algorithm, level=level,
+                            distrust=distrust, penalty=penalty)
 
     result = await request.app[TRUST_WORKER].run(query)
     return web.json_response(await name_rules(request.app, result.to_json()))
+
+
+@routes.get("/trust/rank")
+async def get_trust_rank(request: web.Request) -> web.Response:
+    """The parties ``from`` trusts most, best first, each score beside its raw figure."""
+    source = _param(request, "from", required=True)
+    context = _param(request, "context", required=False)
+    algorithm = _param(request, "algorithm", required=False) or DEFAULT_ALGORITHMS["rank"]
+    top_text = _param(request, "top", required=False) or "10"
+    if not top_text.isdigit() or not 1 <= int(top_text) <= MAX_TOP:
+        raise BadRequest(f"top must be an integer in 1..{MAX_TOP}", parameter="top")
+    top = int(top_text)
+    level = _level(request)
+    distrust, penalty = _layers(request)
+    assert source is not None
+    await _loaded(request)
+    now = request.app[NODE].now()
+
+    def query(engine: TrustEngine) -> RankResult:
+        engine.refresh(now)
+        return engine.rank(source, context, algorithm, top=top, level=level,
+                           distrust=distrust, penalty=penalty)
+
+    result = await request.app[TRUST_WORKER].run(query)
+    return web.json_response(result.to_json())

@@ -9,7 +9,11 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
 - :class:`TrustGraph` and :class:`EvaluatorView` (``graph.py``): the contextual digraphs;
 - the algorithms on plain callables: :func:`moletrust`, :func:`tidaltrust`,
   :func:`pagerank_reference`, :func:`pagerank_sparse`, :func:`advogato_admission`,
-  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`;
+  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`,
+  :func:`moletrust_trustlet` (Trustlet's variant of MoleTrust);
+- many at once: :func:`pagerank_batch` (one sparse product for many sources),
+  :func:`fairness_leave_one_out` (every edge refitted without itself), and the literature's
+  baselines :func:`ebay_predictions` and :func:`reciprocal_predictions`;
 - :func:`load_edge_list` and :class:`EdgeListParser` (``edgelist.py``) for SNAP-style
   signed edge lists, and :func:`load_edge_arrays` (``edgearrays.py``), the same read with
   numpy into an :class:`ArrayAdjacency` and compiled matrices (no object per edge).
@@ -20,8 +24,10 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
 from .accountability import Penalty, ReferralOutcome, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission, sybil_bound
 from .arraygraph import ArrayAdjacency
+from .baselines import ebay_predictions, reciprocal_predictions
+from .batch import BatchResult, pagerank_batch
 from .conversion import Claim, Reader, Resolution, from_unit, make_weight, to_unit
-from .edgearrays import EdgeArrays, load_edge_arrays, parse_edge_arrays
+from .edgearrays import EdgeArrays, install_edge_arrays, load_edge_arrays, parse_edge_arrays
 from .edgelist import (
     DEFAULT_EDGE_LIMITS,
     DEFAULT_RATING_RULE,
@@ -32,21 +38,17 @@ from .edgelist import (
     LoadReport,
     load_edge_list,
 )
-from .engine import (
-    ALGORITHMS,
-    DEFAULT_ALGORITHMS,
-    RankEntry,
-    RankResult,
-    TrustEngine,
-    TrustResult,
-)
+from .engine import ALGORITHMS, DEFAULT_ALGORITHMS, TrustEngine
 from .explain import Hop, TrustPath
+from .fairloo import LeaveOneOut, fairness_leave_one_out
 from .fairness import FairnessResult, fairness_goodness
 from .graph import STATUSES, EvaluatorView, TrustGraph
+from .many import PprBatch
 from .negative import Distrust, distrust
 from .pagerank import PageRankResult, pagerank_reference, pagerank_sparse
-from .pathtrust import moletrust, tidaltrust
+from .pathtrust import moletrust, moletrust_trustlet, tidaltrust
 from .policy import ADVOGATO_CAPACITIES, DEFAULT_POLICY, TrustPolicy
+from .results import DISTRUST_LAYERS, RankEntry, RankResult, TrustResult
 
 __all__ = [
     "ADVOGATO_CAPACITIES",
@@ -56,9 +58,11 @@ __all__ = [
     "DEFAULT_POLICY",
     "DEFAULT_RATING_RULE",
     "DEFAULT_SIGN_RULE",
+    "DISTRUST_LAYERS",
     "STATUSES",
     "AdvogatoResult",
     "ArrayAdjacency",
+    "BatchResult",
     "Claim",
     "Distrust",
     "Edge",
@@ -68,9 +72,11 @@ __all__ = [
     "EvaluatorView",
     "FairnessResult",
     "Hop",
+    "LeaveOneOut",
     "LoadReport",
     "PageRankResult",
     "Penalty",
+    "PprBatch",
     "RankEntry",
     "RankResult",
     "Reader",
@@ -83,15 +89,21 @@ __all__ = [
     "TrustResult",
     "advogato_admission",
     "distrust",
+    "ebay_predictions",
     "fairness_goodness",
+    "fairness_leave_one_out",
     "from_unit",
+    "install_edge_arrays",
     "load_edge_arrays",
     "load_edge_list",
     "make_weight",
     "moletrust",
+    "moletrust_trustlet",
+    "pagerank_batch",
     "pagerank_reference",
     "pagerank_sparse",
     "parse_edge_arrays",
+    "reciprocal_predictions",
     "referral_penalty",
     "sybil_bound",
     "tidaltrust",

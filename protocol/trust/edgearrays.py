@@ -45,7 +45,7 @@ from .matrix import compile_arrays
 if TYPE_CHECKING:
     from .engine import TrustEngine
 
-__all__ = ["EdgeArrays", "load_edge_arrays", "parse_edge_arrays"]
+__all__ = ["EdgeArrays", "install_edge_arrays", "load_edge_arrays", "parse_edge_arrays"]
 
 I64 = npt.NDArray[np.int64]
 Offsets = npt.NDArray[np.signedinteger[Any]]  # int32 below 2 GiB of text, else int64
@@ -468,6 +468,14 @@ def load_edge_arrays(target: TrustGraph | TrustEngine,
     as claims, as :func:`~.edgelist.load_edge_list` does.
     """
     arrays = parse_edge_arrays(data, limits=limits, fmt=fmt)
+    return install_edge_arrays(target, arrays, context=context, origin=origin, rule=rule)
+
+
+def install_edge_arrays(target: TrustGraph | TrustEngine, arrays: EdgeArrays, *,
+                        context: str = "default", origin: str = "edges",
+                        rule: ConversionRule | None = None) -> LoadReport:
+    """Put edges already held as :class:`EdgeArrays` into ``target`` (the second half of
+    :func:`load_edge_arrays`; generators and other readers build the arrays themselves)."""
     form, edges = arrays.format, arrays.edges
     chosen = rule if rule is not None else (
         DEFAULT_RATING_RULE if form == "csv" else DEFAULT_SIGN_RULE)

@@ -15,49 +15,63 @@ Algorithms (``specs/trust.md`` is normative) and the default per use:
 name            what it computes                            default for
 ==============  ==========================================  ==============================
 ``moletrust``   path-based local trust, horizon, threshold  scoring a stranger
+``moletrust-trustlet``  Trustlet's MoleTrust (shared levels)
 ``tidaltrust``  strongest shortest paths (one target)
 ``ppr``         personalized PageRank from the evaluator    ranking
 ``eigentrust``  PageRank from the pre-trusted seeds
 ``advogato``    network-flow admission (1 accepted, 0 not)  admitting one
 ``fairness``    predicted rating f(source) g(target)        weighing raters
 ==============  ==========================================  ==============================
+
+Two adjustments are applied *after* the algorithm, as explicit, named layers, each of which
+can be turned off (``distrust="none"``, ``penalty=False``): the one-hop distrust of
+``specs/trust.md`` section 4 (``ppr``/``eigentrust`` scores are multiplied by ``1 - d``; the
+path metrics read negative edges under the one-step rule, or none at all with
+``distrust="none"``) and the referral penalty of section 5. Every result carries the
+algorithm's own figure (``raw``) beside the adjusted one, and the layers used.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import RemoteProtocolError
 from ..model import Assertion, Scale
+from . import many
 from .accountability import Penalty, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission
+from .batch import BatchResult
 from .conversion import Claim, from_unit
 from .explain import TrustPath, confidence, explain_paths, strongest_paths
 from .fairness import FairnessResult, fairness_goodness
 from .graph import EvaluatorView, TrustGraph
 from .matrix import Operator, compiled, operator_for
-from .negative import Distrust, distrust
+from .negative import Distrust
+from .negative import distrust as negative_distrust
 from .pagerank import PageRankResult, pagerank_sparse
-from .pathtrust import moletrust, moletrust_layers, tidaltrust_support
+from .pathtrust import moletrust, moletrust_layers, moletrust_trustlet, tidaltrust_support
 from .policy import DEFAULT_POLICY, TrustPolicy
+from .results import DISTRUST_LAYERS, RankEntry, RankResult, TrustResult, check_layers, num
 
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHMS",
+    "DISTRUST_LAYERS",
     "RankEntry",
     "RankResult",
     "TrustEngine",
     "TrustResult",
 ]
 
-ALGORITHMS = ("moletrust", "tidaltrust", "ppr", "eigentrust", "advogato", "fairness")
+ALGORITHMS = ("moletrust", "moletrust-trustlet", "tidaltrust", "ppr", "eigentrust", "advogato",
+              "fairness")
 #: The algorithm a node uses for each question (specs/trust.md, "Defaults per use").
 DEFAULT_ALGORITHMS: Mapping[str, str] = {
     "score": "moletrust", "rank": "ppr", "admit": "advogato", "raters": "fairness"}
@@ -66,86 +80,19 @@ MAX_ID_LENGTH = 2048
 MAX_TOP = 10_000
 
 
-@dataclass(frozen=True)
-class TrustResult:
-    """The answer to ``trust(source, target, context, algorithm)``.
-
-    ``value`` is on the unit scale ([-1, 1] for the path metrics and fairness; a
-    probability for ``ppr``/``eigentrust``; 1 or 0 for ``advogato``), after distrust and
-    referral penalty; ``score`` is the same on ``scale`` (the evaluator's own) when the
-    algorithm has one, else equal to ``value``. ``None``: no opinion (no path).
-    """
-
-    source: str
-    target: str
-    context: str
-    algorithm: str
-    score: float | None
-    value: float | None
-    scale: Scale | None
-    confidence: float
-    distrust: Distrust
-    penalty: Penalty
-    paths: tuple[TrustPath, ...]
-    details: Mapping[str, Any] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form served by ``GET /trust`` and printed by ``confiance trust --json``."""
-        return {
-            "source": self.source,
-            "target": self.target,
-            "context": self.context,
-            "algorithm": self.algorithm,
-            "score": _num(self.score),
-            "value": _num(self.value),
-            "scale": self.scale.to_json() if self.scale is not None else None,
-            "confidence": _num(self.confidence),
-            "distrust": {"value": _num(self.distrust.value), "direct": self.distrust.direct,
-                         "sources": [{"node": n, "weight": _num(w)}
-                                     for n, w in self.distrust.sources]},
-            "penalty": {"value": _num(self.penalty.value),
-                        "referrals": [{"referral": o.referral, "referred": o.referred,
-                                       "bad": _num(o.bad)} for o in self.penalty.referrals]},
-            "paths": [p.to_json() for p in self.paths],
-            "details": dict(self.details),
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True)
-class RankEntry:
-    node: str
-    score: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "score": _num(self.score)}
-
-
-@dataclass(frozen=True)
-class RankResult:
-    """The ``top`` nodes ``source`` trusts most in ``context`` by ``algorithm``."""
-
-    source: str
-    context: str
-    algorithm: str
-    entries: tuple[RankEntry, ...]
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "context": self.context, "algorithm": self.algorithm,
-                "entries": [e.to_json() for e in self.entries], "details": dict(self.details)}
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None else float(f"{x:.12g}")
-
-
 _NO_DISTRUST = Distrust(value=0.0, direct=False, sources=())
 _NO_PENALTY = Penalty(value=0.0, referrals=())
 
 
-def _check_id(name: str, value: object) -> str:
+def _positive(successors: Callable[[str], Iterable[tuple[str, float]]]
+              ) -> Callable[[str], Iterable[tuple[str, float]]]:
+    """The edges of positive weight only (``distrust="none"``: nothing negative is read)."""
+    def out(u: str) -> Iterable[tuple[str, float]]:
+        return ((v, w) for v, w in successors(u) if w > 0)
+    return out
+
+
+def check_id(name: str, value: object) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
         raise RemoteProtocolError(f"{name} must be a non-empty identifier of at most "
                                   f"{MAX_ID_LENGTH} characters")
@@ -197,7 +144,7 @@ class TrustEngine:
     def resolve_context(self, context: str | None) -> str:
         """``context``, or the only context held when none is named."""
         if context is not None:
-            return _check_id("context", context)
+            return check_id("context", context)
         held = self.graph.contexts
         if len(held) == 1:
             return held[0]
@@ -299,7 +246,8 @@ class TrustEngine:
     # ------------------------------------------------------------- queries
     def trust(self, source: str, target: str, context: str | None = None,
               algorithm: str = "moletrust", *, scale: Scale | None = None,
-              level: float = 0.0, explain: bool = True) -> TrustResult:
+              level: float = 0.0, explain: bool = True, distrust: str = "one-hop",
+              penalty: bool = True) -> TrustResult:
         """How much ``source`` trusts ``target`` in ``context``, explained.
 
         Parameters
@@ -316,13 +264,19 @@ class TrustEngine:
             ``advogato`` only: the certification level (smallest edge weight counted).
         explain:
             Compute the strongest paths (the costliest part on a large graph).
+        distrust:
+            The distrust layer: ``one-hop`` (default; specs/trust.md section 4) or ``none``
+            (no distrust figure; the path metrics read positive edges only).
+        penalty:
+            The referral-penalty layer (specs/trust.md section 5), on by default.
         """
-        source = _check_id("source", source)
-        target = _check_id("target", target)
+        source = check_id("source", source)
+        target = check_id("target", target)
         ctx = self.resolve_context(context)
         if algorithm not in ALGORITHMS:
             raise RemoteProtocolError(f"unknown algorithm {algorithm!r}: expected one of "
                                       f"{', '.join(ALGORITHMS)}")
+        layers = check_layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         if scale is None and algorithm not in _RANKING and algorithm != "advogato":
             scale = self.evaluator_scale(source, ctx)
@@ -336,22 +290,32 @@ class TrustEngine:
             notes.append("an evaluator does not evaluate itself")
         d = _NO_DISTRUST
         pen = _NO_PENALTY
-        value: float | None = None
+        raw: float | None = None
         allow: Callable[[str, str, float, int], bool] | None = None
         known = source in view.graph and target in view.graph and source != target
-        if known:
-            d = distrust(view, source, target)
+        succ = view.successors if distrust == "one-hop" else _positive(view.successors)
+        if known and distrust == "one-hop":
+            d = negative_distrust(view, source, target)
+        if known and penalty:
             pen = referral_penalty(view, target)
         if known and algorithm == "moletrust":
-            value, allow = self._moletrust(view, source, target)
+            raw, allow = self._moletrust(succ, source, target)
+        elif known and algorithm == "moletrust-trustlet":
+            pred = view.predecessors if distrust == "one-hop" \
+                else _positive(view.predecessors)
+            got = moletrust_trustlet(succ, pred, source, target, horizon=self.policy.horizon,
+                                     threshold=self.policy.threshold)
+            raw = got.get(target)
+            if raw == 0.0:
+                raw = None  # Trustlet's "no prediction"
         elif known and algorithm == "tidaltrust":
-            value, allow = self._tidaltrust(view, source, target)
+            raw, allow = self._tidaltrust(succ, source, target)
         elif known and algorithm in _RANKING:
-            value = self._ranking_value(view, source, target, algorithm, d, details, notes)
+            raw = self._ranking_value(view, source, target, algorithm, details, notes)
         elif known and algorithm == "advogato":
             res = advogato_admission(view.successors, [source], level=level,
                                      capacities=self.policy.advogato_capacities)
-            value = 1.0 if target in res.accepted else 0.0
+            raw = 1.0 if target in res.accepted else 0.0
             details.update(_advogato_details(res, target, level))
 
             def allow(u: str, v: str, w: float, depth: int) -> bool:
@@ -361,11 +325,14 @@ class TrustEngine:
             fr, index = self._fairness_for(ctx)
             i, j = index.get(source), index.get(target)
             if i is not None and j is not None:
-                value = fr.predict(i, j)
-                details.update({"fairness_source": _num(float(fr.fairness[i])),
-                                "fairness_target": _num(float(fr.fairness[j])),
-                                "goodness_target": _num(float(fr.goodness[j])),
+                raw = fr.predict(i, j)
+                details.update({"fairness_source": num(float(fr.fairness[i])),
+                                "fairness_target": num(float(fr.fairness[j])),
+                                "goodness_target": num(float(fr.goodness[j])),
                                 "iterations": fr.iterations})
+        value = raw
+        if value is not None and algorithm in _RANKING:
+            value = value * (1.0 - d.value)
         if value is not None and algorithm != "advogato":
             value = pen.apply(value)
         score = value
@@ -381,12 +348,14 @@ class TrustEngine:
         return TrustResult(source=source, target=target, context=ctx, algorithm=algorithm,
                            score=score, value=value, scale=scale,
                            confidence=confidence(paths), distrust=d, penalty=pen,
-                           paths=paths, details=details, notes=tuple(notes))
+                           paths=paths, details=details, notes=tuple(notes), raw=raw,
+                           layers=layers)
 
-    def _moletrust(self, view: EvaluatorView, source: str, target: str
+    def _moletrust(self, successors: Callable[[str], Iterable[tuple[str, float]]],
+                   source: str, target: str
                    ) -> tuple[float | None, Callable[[str, str, float, int], bool]]:
         threshold = self.policy.threshold
-        trust, layer = moletrust_layers(view.successors, source, horizon=self.policy.horizon,
+        trust, layer = moletrust_layers(successors, source, horizon=self.policy.horizon,
                                         threshold=threshold)
         goal = layer.get(target)
 
@@ -397,9 +366,10 @@ class TrustEngine:
 
         return trust.get(target), allow
 
-    def _tidaltrust(self, view: EvaluatorView, source: str, target: str
+    def _tidaltrust(self, successors: Callable[[str], Iterable[tuple[str, float]]],
+                    source: str, target: str
                     ) -> tuple[float | None, Callable[[str, str, float, int], bool]]:
-        sup = tidaltrust_support(view.successors, source, target, max_depth=self.policy.horizon)
+        sup = tidaltrust_support(successors, source, target, max_depth=self.policy.horizon)
 
         def allow(u: str, v: str, w: float, depth: int) -> bool:
             if v == target:
@@ -409,7 +379,7 @@ class TrustEngine:
         return sup.value, allow
 
     def _ranking_value(self, view: EvaluatorView, source: str, target: str, algorithm: str,
-                       d: Distrust, details: dict[str, Any], notes: list[str]) -> float | None:
+                       details: dict[str, Any], notes: list[str]) -> float | None:
         got = self._operator_ppr(view, self._seeds(algorithm, source))
         if got is None:
             notes.append("a seed has no edges in this context")
@@ -417,80 +387,186 @@ class TrustEngine:
         res, op = got
         i = op.index(target)
         raw = float(res.x[i]) if i is not None else 0.0
-        details.update({"raw": _num(raw), "rank": int((res.x > raw).sum()) + 1 if raw else None,
+        details.update({"raw": num(raw), "rank": int((res.x > raw).sum()) + 1 if raw else None,
                         "nodes": op.n, "bound": float(f"{res.bound:.3g}"),
                         "matvecs": res.matvecs, "method": res.method,
                         "damping": self.policy.damping, "tolerance": self.policy.tolerance})
-        return raw * (1.0 - d.value)
+        return raw
 
     def rank(self, source: str, context: str | None = None, algorithm: str = "ppr", *,
-             top: int = 10, level: float = 0.0) -> RankResult:
+             top: int = 10, level: float = 0.0, distrust: str = "one-hop",
+             penalty: bool = True) -> RankResult:
         """The ``top`` nodes ``source`` trusts most (itself excluded), best first.
 
-        ``ppr``/``eigentrust`` rank by probability times ``1 - distrust``, ``moletrust`` by
-        path trust, ``advogato`` lists the accepted nodes nearest first, ``fairness`` ranks
-        by goodness. Referral penalties apply as in :meth:`trust`.
+        ``ppr``/``eigentrust`` rank by probability times ``1 - distrust`` (the one-hop
+        layer), ``moletrust`` by path trust, ``advogato`` lists the accepted nodes nearest
+        first, ``fairness`` ranks by goodness. Referral penalties apply as in :meth:`trust`
+        (``penalty``); each entry keeps the algorithm's own figure as ``raw``.
         """
-        source = _check_id("source", source)
+        source = check_id("source", source)
         ctx = self.resolve_context(context)
         if not 1 <= top <= MAX_TOP:
             raise RemoteProtocolError(f"top must lie in 1..{MAX_TOP}, got {top}")
         if algorithm == "tidaltrust" or algorithm not in ALGORITHMS:
             raise RemoteProtocolError(f"cannot rank with {algorithm!r}: use one of "
-                                      "moletrust, ppr, eigentrust, advogato, fairness")
+                                      "moletrust, moletrust-trustlet, ppr, eigentrust, "
+                                      "advogato, fairness")
+        layers = check_layers(distrust, penalty)
         view = self.graph.view(source, ctx)
         details: dict[str, Any] = {}
         if source not in view.graph:
             return RankResult(source=source, context=ctx, algorithm=algorithm, entries=(),
-                              details={"note": f"{source} has no edges in context “{ctx}”"})
-        scores: list[tuple[float, str]]
-        if algorithm in _RANKING:
-            scores = self._rank_ppr(view, source, algorithm, top, details)
-        elif algorithm == "moletrust":
-            values = moletrust(view.successors, source, horizon=self.policy.horizon,
-                               threshold=self.policy.threshold)
-            scores = [(referral_penalty(view, v).apply(t), v) for v, t in values.items()]
-        elif algorithm == "advogato":
-            res = advogato_admission(view.successors, [source], level=level,
-                                     capacities=self.policy.advogato_capacities)
-            details.update({"accepted": len(res.accepted), "flow": res.flow, "level": level})
-            scores = [(-float(res.distance[v]), v) for v in res.accepted if v != source]
-        else:
-            fr, index = self._fairness_for(ctx)
-            details["iterations"] = fr.iterations
-            scores = [(float(fr.goodness[i]), v) for v, i in index.items() if v != source]
-        best = sorted(scores, key=lambda s: (-s[0], s[1]))[:top]
+                              details={"note": f"{source} has no edges in context “{ctx}”"},
+                              layers=layers)
+        scored = self._scored(view, ctx, source, algorithm, level, distrust, penalty, top,
+                              details)
+        best = sorted(scored, key=lambda s: (-s[0], s[1]))[:top]
         if algorithm == "advogato":
-            entries = tuple(RankEntry(node=v, score=1.0) for _, v in best)
+            entries = tuple(RankEntry(node=v, score=1.0, raw=1.0) for _, v, _ in best)
         else:
-            entries = tuple(RankEntry(node=v, score=s) for s, v in best)
+            entries = tuple(RankEntry(node=v, score=s, raw=r) for s, v, r in best)
         return RankResult(source=source, context=ctx, algorithm=algorithm, entries=entries,
-                          details=details)
+                          details=details, layers=layers)
 
-    def _rank_ppr(self, view: EvaluatorView, source: str, algorithm: str, top: int,
-                  details: dict[str, Any]) -> list[tuple[float, str]]:
-        got = self._operator_ppr(view, self._seeds(algorithm, source))
-        if got is None:
-            return []
-        res, op = got
-        details.update({"nodes": op.n, "bound": float(f"{res.bound:.3g}"),
-                        "matvecs": res.matvecs, "method": res.method})
-        order = np.argsort(-res.x, kind="stable")
-        kept: list[tuple[float, str]] = []  # min-heap of the best adjusted scores
+    def scores(self, source: str, context: str | None = None, algorithm: str = "ppr", *,
+               level: float = 0.0, distrust: str = "one-hop", penalty: bool = True
+               ) -> dict[str, tuple[float, float]]:
+        """Every node ``source`` has a figure for: ``{node: (score, raw)}``, the score after
+        the layers (:meth:`rank` without its cut; for experiments that need them all).
+
+        ``ppr``/``eigentrust``: every node of positive probability; ``moletrust``: every
+        node valued within the horizon; ``advogato``: the accepted nodes (1.0);
+        ``fairness``: every node's goodness. ``source`` itself is left out.
+        """
+        source = check_id("source", source)
+        ctx = self.resolve_context(context)
+        if algorithm == "tidaltrust" or algorithm not in ALGORITHMS:
+            raise RemoteProtocolError(f"cannot score every node with {algorithm!r}")
+        check_layers(distrust, penalty)
+        view = self.graph.view(source, ctx)
+        if source not in view.graph:
+            return {}
+        got = self._scored(view, ctx, source, algorithm, level, distrust, penalty, None, {})
+        if algorithm == "advogato":
+            return {v: (1.0, 1.0) for _, v, _ in got}
+        return {v: (sc, raw) for sc, v, raw in got}
+
+    def _scored(self, view: EvaluatorView, ctx: str, source: str, algorithm: str,
+                level: float, distrust: str, penalty: bool, top: int | None,
+                details: dict[str, Any]) -> list[tuple[float, str, float]]:
+        """``(adjusted, node, raw)`` for the nodes ``algorithm`` gives ``source`` a figure
+        for (``advogato``: ``(-distance, node, 1.0)`` of the accepted); with ``top``, the
+        ``ppr`` scan stops once nothing further can enter the top."""
+        succ = view.successors if distrust == "one-hop" else _positive(view.successors)
+
+        def adjust(v: str, raw: float) -> float:
+            return _adjusted(view, source, v, raw, algorithm, distrust, penalty)
+
+        if algorithm in _RANKING:
+            got = self._operator_ppr(view, self._seeds(algorithm, source))
+            if got is None:
+                return []
+            res, op = got
+            details.update({"nodes": op.n, "bound": float(f"{res.bound:.3g}"),
+                            "matvecs": res.matvecs, "method": res.method})
+            if top is not None:
+                return self._top_ppr(view, source, res.x, op.nodes, top, distrust, penalty)
+            return [(adjust(op.nodes[int(i)], float(res.x[i])), op.nodes[int(i)],
+                     float(res.x[i])) for i in np.flatnonzero(res.x > 0)
+                    if op.nodes[int(i)] != source]
+        if algorithm in ("moletrust", "moletrust-trustlet"):
+            if algorithm == "moletrust":
+                values = moletrust(succ, source, horizon=self.policy.horizon,
+                                   threshold=self.policy.threshold)
+            else:
+                pred = view.predecessors if distrust == "one-hop" \
+                    else _positive(view.predecessors)
+                values = {v: t for v, t in moletrust_trustlet(
+                    succ, pred, source, horizon=self.policy.horizon,
+                    threshold=self.policy.threshold).items() if t != 0.0}
+            return [(adjust(v, t), v, t) for v, t in values.items()]
+        if algorithm == "advogato":
+            res_a = advogato_admission(view.successors, [source], level=level,
+                                       capacities=self.policy.advogato_capacities)
+            details.update({"accepted": len(res_a.accepted), "flow": res_a.flow,
+                            "level": level})
+            return [(-float(res_a.distance[v]), v, 1.0) for v in res_a.accepted
+                    if v != source]
+        fr, index = self._fairness_for(ctx)
+        details["iterations"] = fr.iterations
+        return [(adjust(v, float(fr.goodness[i])), v, float(fr.goodness[i]))
+                for v, i in index.items() if v != source]
+
+    def top_of(self, source: str, context: str, x: npt.NDArray[np.float64],
+               nodes: Sequence[str], top: int, *, distrust: str = "one-hop",
+               penalty: bool = True) -> list[tuple[float, str, float]]:
+        """The ``top`` nodes of a ``ppr`` vector ``x`` over ``nodes`` after the layers, as
+        ``(score, node, raw)`` (for vectors solved elsewhere: :func:`~.many.rank_many`)."""
+        view = self.graph.view(source, context)
+        return self._top_ppr(view, source, x, nodes, top, distrust, penalty)
+
+    def _top_ppr(self, view: EvaluatorView, source: str, x: npt.NDArray[np.float64],
+                 nodes: Sequence[str], top: int, distrust: str, penalty: bool
+                 ) -> list[tuple[float, str, float]]:
+        """The ``top`` nodes of the vector ``x`` (over ``nodes``) after the layers, as
+        ``(adjusted, node, raw)``; the adjusted score never exceeds the raw one, so the
+        scan stops at the first raw score that cannot enter the top."""
+        order = np.argsort(-x, kind="stable")
+        kept: list[tuple[float, str, float]] = []  # min-heap of the best adjusted scores
         for i in order:
-            raw = float(res.x[i])
+            raw = float(x[i])
             if raw <= 0 or (len(kept) >= top and raw <= kept[0][0]):
-                break  # adjusted <= raw: nothing further can enter the top
-            node = op.nodes[int(i)]
+                break
+            node = nodes[int(i)]
             if node == source:
                 continue
-            adjusted = raw * (1.0 - distrust(view, source, node).value)
-            adjusted = referral_penalty(view, node).apply(adjusted)
+            adjusted = _adjusted(view, source, node, raw, "ppr", distrust, penalty)
             if len(kept) < top:
-                heapq.heappush(kept, (adjusted, node))
+                heapq.heappush(kept, (adjusted, node, raw))
             elif adjusted > kept[0][0]:
-                heapq.heapreplace(kept, (adjusted, node))
+                heapq.heapreplace(kept, (adjusted, node, raw))
         return kept
+
+    def adjust(self, source: str, raws: Mapping[str, float], context: str | None = None,
+               algorithm: str = "ppr", *, distrust: str = "one-hop", penalty: bool = True
+               ) -> dict[str, float]:
+        """The layers applied to figures an algorithm gave ``source`` (``raws``: node to
+        raw figure), as :meth:`trust` applies them: for experiments that solve many
+        vectors at once (:meth:`ppr_many`) and score every node."""
+        ctx = self.resolve_context(context)
+        check_layers(distrust, penalty)
+        view = self.graph.view(source, ctx)
+        return {v: _adjusted(view, source, v, r, algorithm, distrust, penalty)
+                for v, r in raws.items()}
+
+    # ------------------------------------------------------------- many at once
+    def rank_many(self, sources: Sequence[str], context: str | None = None, *,
+                  top: int = 10, distrust: str = "one-hop", penalty: bool = True,
+                  block: int = 16,
+                  map_blocks: Callable[..., Iterable[BatchResult]] = map,
+                  ) -> list[RankResult]:
+        """:meth:`rank` by ``ppr`` for many evaluators, solved together
+        (:func:`~.many.rank_many`: one batch, the same rankings)."""
+        return many.rank_many(self, sources, context, top=top, distrust=distrust,
+                              penalty=penalty, block=block, map_blocks=map_blocks)
+
+    def ppr_many(self, sources: Sequence[str], context: str | None = None, *,
+                 block: int = 16, map_blocks: Callable[..., Iterable[BatchResult]] = map
+                 ) -> many.PprBatch:
+        """Personalized PageRank vectors of many evaluators (:func:`~.many.ppr_many`)."""
+        return many.ppr_many(self, sources, context, block=block, map_blocks=map_blocks)
+
+
+def _adjusted(view: EvaluatorView, source: str, node: str, raw: float, algorithm: str,
+              distrust: str, penalty: bool) -> float:
+    """``raw`` after the layers: ``1 - distrust`` for the ranking algorithms (one-hop layer),
+    then the referral penalty (every algorithm but ``advogato``)."""
+    out = raw
+    if algorithm in _RANKING and distrust == "one-hop" and node != source:
+        out *= 1.0 - negative_distrust(view, source, node).value
+    if penalty and algorithm != "advogato":
+        out = referral_penalty(view, node).apply(out)
+    return out
 
 
 def _advogato_details(res: AdvogatoResult[str], target: str, level: float) -> dict[str, Any]:

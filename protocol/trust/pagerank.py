@@ -67,6 +67,7 @@ __all__ = [
     "pagerank_sparse",
     "restart_vector",
     "split_dangling",
+    "with_dangling",
 ]
 
 N = TypeVar("N", bound=Hashable)
@@ -198,12 +199,13 @@ class DanglingSplit:
         made already (at the second solve on this split)."""
         return self._elimination[0] if self._elimination else None
 
-    def reduction(self, damping: float) -> Reduction | None:
+    def reduction(self, damping: float, *, eager: bool = False) -> Reduction | None:
         """The reduced core system for a solve at ``damping``, or ``None`` (solve the core).
 
         The elimination is made at the second solve on a split and kept: making it costs
         about as much as it saves in one solve, so a split solved once (a one-off query)
-        never pays for it. A patched split uses its base's elimination, patched, when the
+        never pays for it; ``eager`` makes it at once (a batch of sources solves many
+        times). A patched split uses its base's elimination, patched, when the
         base has one and no changed node is eliminated.
         """
         if self._base:
@@ -215,7 +217,7 @@ class DanglingSplit:
             return made.patched_at(damping, core, sp.csr_array(self.extra[:self.core,
                                                                           :self.core]))
         self._solves[0] += 1
-        if not self._elimination and self._solves[0] >= 2:
+        if not self._elimination and (eager or self._solves[0] >= 2):
             self._elimination.append(eliminate(self.core_block))
         made = self.elimination()
         return None if made is None else made.at(damping)
@@ -515,7 +517,16 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
     else:
         y_core, matvecs = _solve_reduced(split, reduction, b, start, damping, limit,
                                          p_tail_sum)
-    y_tail = split.tail_block @ y_core
+    return with_dangling(split, y_core, p_tail, damping), matvecs + 1
+
+
+def with_dangling(split: DanglingSplit, y_core: FloatArray, p_tail: FloatArray,
+                  damping: float) -> FloatArray:
+    """The whole solution from its core part: a dangling node's value follows in one
+    product, ``y_D = p_D + a P_DC^T y_C`` (one column or a block of them), in the matrix's
+    own order."""
+    c = split.core
+    y_tail = np.asarray(split.tail_block @ y_core, dtype=np.float64)
     if split.extra is not None:
         y_tail += split.extra[c:, :c] @ y_core
     y_tail *= damping
@@ -525,7 +536,7 @@ def _solve_split(split: DanglingSplit, p: FloatArray, y0: FloatArray | None, dam
         out = np.empty_like(y)
         out[split.order] = y
         y = out
-    return y, matvecs + 1
+    return y
 
 
 def _solve_core(split: DanglingSplit, b: FloatArray, start: FloatArray, damping: float,

@@ -28,7 +28,8 @@ from typing import Generic, TypeVar
 
 from ..errors import LocalProtocolError
 
-__all__ = ["TidalSupport", "moletrust", "moletrust_layers", "tidaltrust", "tidaltrust_support"]
+__all__ = ["TidalSupport", "moletrust", "moletrust_layers", "moletrust_trustlet", "tidaltrust",
+           "tidaltrust_support"]
 
 N = TypeVar("N", bound=Hashable)
 Successors = Callable[[N], Iterable[tuple[N, float]]]
@@ -63,17 +64,20 @@ def moletrust(successors: Successors[N], source: N, *, horizon: int = 3,
 
     Notes
     -----
-    Nodes at distance 1 get the evaluator's direct weight. A node first reached at
-    distance ``k`` gets the average of its predecessors' statements about it, weighted by
-    the predecessors' trust:
+    Massa and Avesani's definition [1]_. The graph is first cut into levels by distance
+    from the source (a breadth-first search: the cycles are removed, each edge between
+    consecutive levels is kept). Nodes at distance 1 get the evaluator's direct weight. A
+    node at distance ``k >= 2`` gets the average of its predecessors' statements about it,
+    weighted by the predecessors' trust:
 
         t(v) = sum_{u in pred_k(v), t(u) >= threshold} t(u) w(u, v)
                / sum_{u in pred_k(v), t(u) >= threshold} t(u)
 
-    where ``pred_k(v)`` are the propagating nodes at distance ``k - 1`` with an edge to
-    ``v``. Distances are measured through propagating nodes only (Massa & Avesani measure
-    them on the whole graph first; the two agree whenever every shortest path goes through
-    trusted nodes). Negative edges count only from distance 0 and 1 (module docstring).
+    where ``pred_k(v)`` are the nodes at distance ``k - 1`` with an edge to ``v``; a node
+    none of whose predecessors one level closer is trusted gets no value (a longer path
+    through trusted nodes does not count: the levels are fixed first). Negative edges
+    count only from distance 0 and 1 (module docstring), for the levels as for the values.
+    Trustlet's implementation differs in one respect: :func:`moletrust_trustlet`.
 
     Examples
     --------
@@ -86,33 +90,138 @@ def moletrust(successors: Successors[N], source: N, *, horizon: int = 3,
 
 def moletrust_layers(successors: Successors[N], source: N, *, horizon: int = 3,
                      threshold: float = 0.5) -> tuple[dict[N, float], dict[N, int]]:
-    """:func:`moletrust`, with the distance at which each node got its value."""
+    """:func:`moletrust`, with the distance of each node that got a value."""
     _check(horizon, threshold)
     trust: dict[N, float] = {}
     for v, w in successors(source):
         if v != source:
             trust[v] = w
     layer = dict.fromkeys(trust, 1)
-    seen = set(trust) | {source}
-    frontier = [v for v, t in trust.items() if t >= threshold and t > 0]
+    distance: dict[N, int] = {source: 0, **layer}
+    level = list(trust)
     for depth in range(2, horizon + 1):
-        if not frontier:
+        if not level:
             break
         num: dict[N, float] = {}
         den: dict[N, float] = {}
-        for u in frontier:
-            tu = trust[u]
+        nxt: list[N] = []
+        for u in level:
+            tu = trust.get(u)
+            passes = tu is not None and tu >= threshold and tu > 0
             for v, w in successors(u):
-                if v in seen or (w <= 0 and depth > 2):
-                    continue
-                num[v] = num.get(v, 0.0) + tu * w
-                den[v] = den.get(v, 0.0) + tu
+                if w <= 0 and depth > 2:
+                    continue  # distrust is not propagated beyond one step
+                d = distance.get(v)
+                if d is None:
+                    distance[v] = d = depth
+                    nxt.append(v)
+                if d == depth and passes:
+                    assert tu is not None
+                    num[v] = num.get(v, 0.0) + tu * w
+                    den[v] = den.get(v, 0.0) + tu
         for v, total in num.items():
             trust[v] = total / den[v]
             layer[v] = depth
-        seen.update(num)
-        frontier = [v for v in num if trust[v] >= threshold and trust[v] > 0]
+        level = nxt
     return trust, layer
+
+
+def moletrust_trustlet(successors: Successors[N], predecessors: Successors[N], source: N,
+                       target: N | None = None, *, horizon: int = 3, threshold: float = 0.0,
+                       edge_threshold: float = 0.0, order: Callable[[N], object] | None = None,
+                       ) -> dict[N, float]:
+    """MoleTrust as Trustlet implements it (``moletrust_generator``, Massa, Souren et al.).
+
+    The published code differs from :func:`moletrust` in one respect: its per-level trust
+    maps are one shared dictionary (``[{source: 1.0}] + [{}] * horizon`` in Python makes
+    ``horizon`` references to the same dict). So a node at distance ``k >= 2`` draws on
+    every node already given a value, at *any* distance from 1 to ``k``, including nodes
+    of its own level processed before it; nodes are processed by distance, then by name
+    (Trustlet sorts ``(distance, name)`` pairs). Otherwise it is the same walk:
+
+    - distances are those of a breadth-first search over every edge, whatever its weight,
+      up to ``horizon``;
+    - distance-1 nodes get the source's edge weight (``0`` when it is below
+      ``edge_threshold``); a node at distance ``k >= 2`` gets
+      ``sum w(u, v) t(u) / sum t(u)`` over its predecessors ``u`` already valued, with
+      ``w(u, v) >= edge_threshold`` (``0`` when there are none or the sum is ``0``);
+    - a node is kept (passes trust on) when its value is at least ``threshold``.
+
+    What it changes: a node can be reached "sideways" (from a node at its own distance) or
+    from a nearer node that is not on any of its shortest paths, so Trustlet's values
+    average over more raters, its coverage is never lower, and two runs differ with node
+    names. Trustlet's defaults for its Advogato evaluation are ``threshold = 0`` and
+    ``edge_threshold = 0`` with horizons 2, 3 and 4.
+
+    Parameters
+    ----------
+    successors, predecessors:
+        Edges out of and into a node, ``(node, weight)``.
+    target:
+        Stop once it is valued (Trustlet's leave-one-out query); ``None``: value every node
+        within the horizon.
+    order:
+        Sort key of the nodes within a level (default: the nodes themselves, which for
+        string ids is Trustlet's order).
+
+    Returns
+    -------
+    dict
+        ``{node: value}`` for the nodes processed (the target included when reached);
+        Trustlet prints a value of ``0`` as "no prediction".
+
+    Examples
+    --------
+    ``b`` and ``c`` are both at distance 2; ``b``, named first, is valued before ``c``,
+    so ``c`` draws on ``b`` (its own level) as well as on ``a``. The textbook value of
+    ``c`` is ``a``'s word alone, 0.6:
+
+    >>> out = {"s": [("a", 1.0)], "a": [("b", 0.8), ("c", 0.6)], "b": [("c", 0.2)]}
+    >>> into = {"a": [("s", 1.0)], "b": [("a", 0.8)], "c": [("a", 0.6), ("b", 0.2)]}
+    >>> t = moletrust_trustlet(lambda u: out.get(u, []), lambda v: into.get(v, []), "s")
+    >>> round(t["c"], 4), moletrust(lambda u: out.get(u, []), "s")["c"]
+    (0.4222, 0.6)
+    """
+    if horizon < 1:
+        raise LocalProtocolError(f"horizon must be at least 1, got {horizon}")
+    distance: dict[N, int] = {source: 0}
+    levels: list[list[N]] = [[source]]
+    for depth in range(1, horizon + 1):
+        nxt: list[N] = []
+        for u in levels[-1]:
+            for v, _ in successors(u):
+                if v not in distance:
+                    distance[v] = depth
+                    nxt.append(v)
+        if not nxt:
+            break
+        levels.append(nxt)
+    if target is not None and target not in distance:
+        return {}
+    key: Callable[[N], object] = order if order is not None else (lambda node: node)
+    shared: dict[N, float] = {}
+    values: dict[N, float] = {}
+    for depth, nodes in enumerate(levels[1:], start=1):
+        for v in sorted(nodes, key=key):  # type: ignore[arg-type]
+            num = den = 0.0
+            if depth == 1:
+                for u, w in predecessors(v):
+                    if u == source and w >= edge_threshold:
+                        num += w  # the source's own trust is 1.0
+                        den += 1.0
+            else:
+                for u, w in predecessors(v):
+                    tu = shared.get(u)
+                    if tu is not None and w >= edge_threshold:
+                        num += w * tu
+                        den += tu
+            value = num / den if den else 0.0
+            values[v] = value
+            if v == target:
+                return values
+            if value >= threshold:
+                shared[v] = value
+    return values
 
 
 def tidaltrust(successors: Successors[N], source: N, sink: N, *,

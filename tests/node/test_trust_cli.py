@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gzip
 import json
@@ -129,3 +130,61 @@ async def test_data_dir_and_node(make_client: Factory, config: NodeConfig, alice
                                                    "advogato", "--level", "2"])
     _, err = capsys.readouterr()
     assert code == 2 and "the node answered 400" in err
+
+
+async def test_rank_from_a_running_node_with_headers_and_layers(
+        make_client: Factory, config: NodeConfig, alice: Party, bob: Party,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    client: TestClient[Any, Any] = await make_client(config)
+    for score in (5, 4):
+        doc = alice.rating(bob.did if score == 5 else "did:example:carol", score)
+        response = await client.post("/assertions", data=json.dumps(doc),
+                                     headers={"Content-Type": "application/ld+json"})
+        assert response.status == 201
+    url = str(client.make_url("")).rstrip("/")
+    loop = asyncio.get_running_loop()
+    argv = ["trust", "rank", "--from", alice.did, "--node", url]
+    code = await loop.run_in_executor(None, main, [*argv, "--json"])
+    out, _ = capsys.readouterr()
+    ranked = json.loads(out)
+    assert code == 0 and ranked["algorithm"] == "ppr" and ranked["layers"] == {
+        "distrust": "one-hop", "penalty": "on"}
+    assert [e["node"] for e in ranked["entries"]] == [bob.did, "did:example:carol"]
+    assert all(e["score"] == e["raw"] for e in ranked["entries"])
+    code = await loop.run_in_executor(None, main, [*argv, "--distrust", "none", "--penalty",
+                                                   "off", "--top", "1"])
+    out, _ = capsys.readouterr()
+    lines = out.splitlines()
+    assert code == 0 and "distrust none, referral penalty off" in lines[0]
+    assert lines[1].split() == ["rank", "node", "score", "raw"]
+    assert lines[2].split()[:2] == ["1", bob.did] and len(lines) == 3
+    code = await loop.run_in_executor(None, main, [*argv, "--top", "0"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "top must" in err
+
+
+def test_score_prints_the_raw_figure_beside_the_adjusted_one(
+        edges: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["trust", "score", "--from", "1", "--to", "3", "--graph", str(edges), "--algorithm",
+            "ppr"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and "(raw " in out and "layers: distrust one-hop" in out
+    code, out, _ = run([*argv, "--json", "--distrust", "none"], capsys)
+    doc = json.loads(out)
+    assert doc["layers"]["distrust"] == "none" and doc["value"] == doc["raw"]
+
+
+@pytest.mark.parametrize("command", [
+    ["trust", "score"], ["trust", "rank"], ["assert", "rating"], ["assert", "revocation"],
+    ["assert", "acceptance"], ["simulate"], ["graph", "stats"]])
+def test_every_option_has_help(command: list[str]) -> None:
+    from confiance.node.cli import build_parser
+
+    parser = build_parser()
+    sub = parser
+    for name in command:
+        action = next(a for a in sub._actions if isinstance(a, argparse._SubParsersAction))
+        sub = action.choices[name]
+    for action in sub._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help, f"{' '.join(command)} {action.option_strings} has no help"

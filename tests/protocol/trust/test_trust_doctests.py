@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["pagerank", "elimination", "pathtrust", "advogato", "fairness"]
+MODULES = ["pagerank", "elimination", "pathtrust", "advogato", "fairness", "baselines"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -32,7 +32,8 @@ def test_every_algorithm_answers_with_reasons(algorithm: str) -> None:
     doc = json.loads(json.dumps(res.to_json()))
     assert doc["algorithm"] == algorithm and doc["context"] == "seller"
     assert set(doc) == {"source", "target", "context", "algorithm", "score", "value", "scale",
-                        "confidence", "distrust", "penalty", "paths", "details", "notes"}
+                        "confidence", "distrust", "penalty", "paths", "details", "notes",
+                        "raw", "layers"}
     if algorithm != "fairness":
         assert doc["paths"], algorithm
         first = doc["paths"][0]["hops"][0]

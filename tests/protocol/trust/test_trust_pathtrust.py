@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 import pytest
 
 from confiance.protocol.errors import LocalProtocolError
-from confiance.protocol.trust import moletrust, tidaltrust
+from confiance.protocol.trust import moletrust, moletrust_trustlet, tidaltrust
 
 Edges = dict[str, list[tuple[str, float]]]
 
@@ -42,7 +42,9 @@ def test_moletrust_direct_statement_wins_and_threshold_stops() -> None:
     edges = dict(MOLE, me=[*MOLE["me"], ("d", 0.1)])
     t = moletrust(succ(edges), "me", horizon=3, threshold=0.5)
     assert t["d"] == 0.1
-    assert "f" in t and t["f"] == pytest.approx(0.5)  # only e (0.9) passes f on now
+    # f is now at distance 2 (me -> d -> f) and d (0.1) does not pass trust on: the levels
+    # are fixed first (Massa and Avesani), so e's longer path does not count
+    assert "f" not in t
     assert moletrust(succ(MOLE), "me", horizon=1).keys() == {"a", "b", "c"}
     strict = moletrust(succ(MOLE), "me", threshold=0.7)  # b (0.6) no longer passes trust on
     assert "h" not in strict and strict["d"] == pytest.approx(0.8)
@@ -57,6 +59,39 @@ def test_moletrust_handles_cycles_and_self_edges() -> None:
     edges: Edges = {"me": [("a", 1.0), ("me", 1.0)], "a": [("me", 1.0), ("b", 0.7)],
                     "b": [("a", 0.1)]}
     assert moletrust(succ(edges), "me") == {"a": 1.0, "b": 0.7}
+
+
+def pred(edges: Edges) -> Callable[[str], Iterable[tuple[str, float]]]:
+    into: Edges = {}
+    for u, out in edges.items():
+        for v, w in out:
+            into.setdefault(v, []).append((u, w))
+    return lambda v: into.get(v, [])
+
+
+def test_moletrust_trustlet_levels_share_state() -> None:
+    # b and c at distance 2; b is named first, so Trustlet's c also draws on b
+    edges: Edges = {"s": [("a", 1.0)], "a": [("b", 0.8), ("c", 0.6)], "b": [("c", 0.2)]}
+    t = moletrust_trustlet(succ(edges), pred(edges), "s")
+    assert t == {"a": 1.0, "b": 0.8, "c": pytest.approx((0.6 * 1.0 + 0.2 * 0.8) / 1.8)}
+    assert moletrust(succ(edges), "s")["c"] == 0.6  # the textbook value: a's word alone
+    # named the other way round, c comes first and draws on a alone: names matter
+    renamed: Edges = {"s": [("a", 1.0)], "a": [("z", 0.8), ("c", 0.6)], "z": [("c", 0.2)]}
+    assert moletrust_trustlet(succ(renamed), pred(renamed), "s")["c"] == 0.6
+
+
+def test_moletrust_trustlet_query_and_thresholds() -> None:
+    edges: Edges = {"s": [("a", 1.0), ("b", 0.4)], "a": [("t", 0.6)], "b": [("t", 1.0)],
+                    "t": [("far", 1.0)]}
+    into = pred(edges)
+    assert moletrust_trustlet(succ(edges), into, "s", "t")["t"] == pytest.approx(
+        (0.6 + 0.4) / 1.4)
+    # a node below the threshold passes nothing on; below the edge threshold, no word
+    assert moletrust_trustlet(succ(edges), into, "s", "t", threshold=0.5)["t"] == 0.6
+    # s -> b (0.4) is below the edge threshold: b is valued 0, so its word weighs nothing
+    assert moletrust_trustlet(succ(edges), into, "s", "t", edge_threshold=0.5)["t"] == 0.6
+    assert moletrust_trustlet(succ(edges), into, "s", "far", horizon=2) == {}
+    assert "far" in moletrust_trustlet(succ(edges), into, "s", horizon=3)
 
 
 TIDAL: Edges = {
