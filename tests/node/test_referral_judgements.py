@@ -6,6 +6,7 @@ crashes; a referral erased before any betrayal leaves nothing."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,10 +15,12 @@ from aiohttp.test_utils import TestClient
 from nodehelpers import NODE_DID, Factory, Party, admin_headers, now, quote
 
 from confiance.node.config import NodeConfig
+from confiance.node.render.views import accountability_view
 from confiance.node.storage import SqliteStore
 from confiance.node.subjectauth import make_subject_request
 from confiance.protocol.ids import assertion_id
 from confiance.protocol.model import Rating, Referral, Scale
+from confiance.protocol.trust import DEFAULT_POLICY
 
 Client = TestClient[Any, Any]
 
@@ -186,3 +189,30 @@ async def test_a_referral_revoked_then_erased_is_judged_as_it_stood_when_revoked
         assert await store.kept_judgements(now=now()) == []
     finally:
         await store.close()
+
+
+async def test_the_nodes_page_states_the_rule_with_its_figures(client: Client) -> None:
+    page = await (await client.get("/", headers={"Accept": "text/html"})).text()
+    assert "When someone vouches for someone" in page
+    assert "up to a tenth of their standing here per referral, never more than three " \
+           "tenths in all" in page
+    assert "for 365 days after it stopped" in page and "their export" in page
+    french = await (await client.get("/?lang=fr", headers={"Accept": "text/html"})).text()
+    assert "jusqu'à un dixième de sa réputation" in french.replace("&#39;", "'")
+    summary = await (await client.get("/", headers={"Accept": "application/json"})).json()
+    rule = summary["accountability"]
+    assert (rule["referralPenalty"], rule["referralPenaltyCap"],
+            rule["withdrawnReferralDays"]) == (0.1, 0.3, 365)
+    assert len(rule["sentences"]) == 2
+
+
+def test_figures_that_are_not_tenths_are_written_as_percentages() -> None:
+    policy = replace(DEFAULT_POLICY, referral_penalty=0.15, referral_penalty_cap=0.5,
+                     withdrawn_referral_days=30.5)
+    english = accountability_view(policy, "en")["sentences"]
+    assert "up to 15% of their standing here per referral, never more than half" in english[0]
+    assert "for 30.5 days after it stopped" in english[1]
+    french = accountability_view(policy, "fr")["sentences"]
+    assert "jusqu'à 15\u00a0% de sa réputation ici par recommandation, jamais plus de la " \
+           "moitié" in french[0]
+    assert "pendant 30,5 jours" in french[1]
