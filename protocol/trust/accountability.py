@@ -91,6 +91,7 @@ from datetime import UTC, datetime
 from ..model import format_datetime
 from .conversion import Resolution, resolve_claims
 from .graph import EvaluatorView
+from .negative import trusted_acquaintances
 
 __all__ = ["Penalty", "ReferralOutcome", "judge_referral", "referral_penalty"]
 
@@ -205,17 +206,8 @@ def judge_referral(view: EvaluatorView, referrer: str, referred: str, *, since: 
     if own is not None:
         return min(1.0, -own.weight) if negative(own) else 0.0
     graph = view.trust_graph
-    preds = view.graph.pred[referred]
-    out = view.graph.succ.get(audience, {})
-    candidates = [j for j in out if j in preds] if len(out) < len(preds) \
-        else [j for j in preds if j in out]
     num = den = 0.0
-    for j in candidates:
-        if j == audience:
-            continue
-        trust_j = view.edge_weight(audience, j)
-        if trust_j is None or trust_j <= 0:
-            continue
+    for j, trust_j in trusted_acquaintances(view, audience, referred):
         res = _opinion(view, j, referred)
         if res is None:
             continue

@@ -141,13 +141,20 @@ async def test_only_the_audiences_node_keeps_a_judgement(
     assert (await export(client, alice))["referralJudgements"] == []
 
 
-async def test_an_erasure_the_node_could_not_judge_is_judged_at_the_next_start(
-        make_client: Factory, config: NodeConfig, alice: Party, bob: Party,
-        carol: Party) -> None:
+async def betrayed_referral(make_client: Factory, config: NodeConfig, alice: Party,
+                            bob: Party, carol: Party) -> tuple[Client, str]:
+    """A node where Alice referred Bob, then Carol (whom the node trusts) rated him -1."""
     client = await make_client(config)
     await trusts(client, alice, carol)
     referral = await post(client, refers(alice, bob))
     await post(client, betrays(carol, bob))
+    return client, referral
+
+
+async def test_an_erasure_the_node_could_not_judge_is_judged_at_the_next_start(
+        make_client: Factory, config: NodeConfig, alice: Party, bob: Party,
+        carol: Party) -> None:
+    client, referral = await betrayed_referral(make_client, config, alice, bob, carol)
     await client.close()
     # the erasure commits, then the node stops before its engine hears of it (a crash)
     store = await SqliteStore.open(config.database_path)
@@ -166,10 +173,7 @@ async def test_an_erasure_the_node_could_not_judge_is_judged_at_the_next_start(
 async def test_a_referral_revoked_then_erased_is_judged_as_it_stood_when_revoked(
         make_client: Factory, config: NodeConfig, alice: Party, bob: Party,
         carol: Party) -> None:
-    client = await make_client(config)
-    await trusts(client, alice, carol)
-    referral = await post(client, refers(alice, bob))
-    await post(client, betrays(carol, bob))
+    client, referral = await betrayed_referral(make_client, config, alice, bob, carol)
     revocation = alice.revoke(referral)  # validFrom: 30 s ago, after Carol's rating
     await post(client, revocation)
     revoked = await standing(client, alice)
