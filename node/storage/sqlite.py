@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from confiance.protocol.errors import LocalProtocolError
+from confiance.protocol.trust import ErasedReferral, KeptJudgement
 
 from ..problems import (
     AcceptanceNotBySubject,
@@ -54,6 +55,7 @@ from ..problems import (
     SubjectCapReached,
     TargetNotHeld,
 )
+from . import judgements
 from .base import (
     AssertionQuery,
     AssertionRecord,
@@ -142,6 +144,26 @@ CREATE TABLE mark_definitions (
     document   BLOB    NOT NULL,
     PRIMARY KEY (mark, version)
 ) WITHOUT ROWID
+"""),
+    # A referral erased at its issuer's request leaves the node's judgement of it, not the
+    # referral (specs/trust.md section 5): a row is written in the erasure's transaction with
+    # what the judgement needs (``referred``, ``since``: pending), then the trust engine
+    # judges it and either deletes the row (nothing was owed) or keeps ``bad`` and
+    # ``expires`` and clears ``referred`` and ``since``. Rows are deleted once expired.
+    (5, """
+CREATE TABLE referral_judgements (
+    referral  TEXT    PRIMARY KEY,
+    referrer  TEXT    NOT NULL,
+    audience  TEXT    NOT NULL,
+    context   TEXT    NOT NULL,
+    ended     INTEGER NOT NULL,
+    referred  TEXT,
+    since     INTEGER,
+    bad       REAL,
+    expires   INTEGER,
+    CHECK ((bad IS NULL) = (expires IS NULL) AND (bad IS NULL) = (referred IS NOT NULL))
+) WITHOUT ROWID;
+CREATE INDEX referral_judgements_referrer ON referral_judgements(referrer)
 """),
 )
 
@@ -619,9 +641,37 @@ class SqliteStore:
             stones = tuple(_tombstone(r) for r in conn.execute(
                 "SELECT seq, id, issuer, erased_at FROM tombstones WHERE issuer = ? "
                 "ORDER BY seq", (subject,)))
-            return SubjectExport(about=about, issued=issued, tombstones=stones)
+            kept = tuple(judgements.for_referrer(conn, subject, self._clock()))
+            return SubjectExport(about=about, issued=issued, tombstones=stones,
+                                 judgements=kept)
 
         return await self._read(run)
+
+    async def pending_judgements(self) -> list[ErasedReferral]:
+        def run(conn: sqlite3.Connection) -> list[ErasedReferral]:
+            return judgements.pending(conn)
+
+        return await self._read(run)
+
+    async def settle_judgements(self, outcomes: Sequence[tuple[str, KeptJudgement | None]]
+                                ) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            judgements.settle(conn, outcomes)
+
+        if outcomes:
+            await self._write(run, invalidates=False)
+
+    async def kept_judgements(self, *, now: datetime) -> list[KeptJudgement]:
+        def run(conn: sqlite3.Connection) -> list[KeptJudgement]:
+            return judgements.kept(conn, now)
+
+        return await self._read(run)
+
+    async def purge_judgements(self, *, now: datetime) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            return judgements.purge(conn, now)
+
+        return await self._write(run, invalidates=False)
 
     async def revoked_status_indices(self, start: int, stop: int) -> list[int]:
         def run(conn: sqlite3.Connection) -> list[int]:
@@ -897,6 +947,8 @@ def _erase(conn: sqlite3.Connection, issuer: str, ids: Sequence[str] | None,
     slots: set[str] = set()
     decisions: set[str] = set()
     status_changed = False
+    for stored in rows:  # before anything goes: what ended a referral is still held
+        judgements.note_erased(conn, stored, now)
     for stored in [*rows, *dependents]:
         if stored.record.slot is not None:
             slots.add(stored.record.slot)
