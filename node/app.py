@@ -7,8 +7,9 @@ module per resource. The middlewares are, outermost first: errors -> problem+jso
 per-client rate limits.
 
 Optional parts join when their module exists: ``node/routes/trust.py`` (the trust engine)
-and ``node/peers.py`` (gossip) each expose ``setup(app)``, which adds routes and a cleanup
-context of its own (appended after the node's, so ``app[NODE]`` is ready when it runs).
+and ``node/routes/gossip.py`` (gossip, whose engine is ``node/peers/``) each expose
+``setup(app)``, which adds routes and a cleanup context of its own (appended after the
+node's, so ``app[NODE]`` is ready when it runs).
 A part that needs the stored assertions loads them with ``node.store.changes(after, limit)``
 at start-up and follows new ones with ``node.ingestor.subscribe(listener)`` and erasures
 with ``node.ingestor.subscribe_erasure(listener)``. Their routes are documented in
@@ -123,7 +124,7 @@ def create_app(config: NodeConfig, *, clock: Callable[[], datetime] = utc_now,
 
 def _optional_parts(app: web.Application) -> None:
     """Let the trust engine and gossip plug in, when their modules exist."""
-    for name in ("confiance.node.routes.trust", "confiance.node.peers"):
+    for name in ("confiance.node.routes.trust", "confiance.node.routes.gossip"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

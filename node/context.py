@@ -2,7 +2,7 @@
 
 Handlers reach everything through ``request.app[NODE]``: no module-level state, so several
 nodes run in one process (tests, the gossip simulations). Other parts add their own keys
-beside it (``node/routes/trust.py``'s engine, ``node/peers.py``'s sessions).
+beside it (``node/routes/trust.py``'s engine, ``node/peers/engine.py``'s gossip).
 """
 
 from __future__ import annotations

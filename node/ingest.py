@@ -1,6 +1,6 @@
 """The one way into the store: verify, then record, then tell the subscribers.
 
-``POST /assertions``, the admin's ``issue``/``revoke`` and gossip (``node/peers.py``) all
+``POST /assertions``, the admin's ``issue``/``revoke`` and gossip (``node/peers/``) all
 go through :class:`Ingestor`, so the rules hold whatever the door:
 
 1. the content id is computed first: an id already held is answered at once (idempotent,
@@ -64,7 +64,7 @@ log = logging.getLogger("confiance.node")
 Listener = Callable[[StoredAssertion], Awaitable[None] | None]
 ErasureListener = Callable[[list[str]], Awaitable[None] | None]
 NoticeListener = Callable[[ErasureNotice, list[str]], Awaitable[None] | None]
-KeyPrefetch = Callable[[dict[str, Any]], Awaitable[None]]
+KeyPrefetch = Callable[[Sequence[dict[str, Any]]], Awaitable[None]]
 SUBJECT_KINDS = frozenset({"Rating", "TrustMark", "Referral", "Recognition"})
 
 
@@ -131,8 +131,9 @@ class Ingestor:
         self.listeners: list[Listener] = []
         self.erasure_listeners: list[ErasureListener] = []
         self.notice_listeners: list[NoticeListener] = []
-        #: awaited before verifying a document from outside: fetches remote keys it names
-        #: into the keyring's cache (set by :mod:`.peers`; never raises for bad input)
+        #: awaited before verifying documents from outside (those not held, together):
+        #: fetches the remote keys they name into the keyring's cache (set by gossip,
+        #: :mod:`.peers.keys`; never raises for bad input)
         self.key_prefetch: KeyPrefetch | None = None
 
     def subscribe(self, listener: Listener) -> None:
@@ -184,9 +185,11 @@ class Ingestor:
                 log.exception("listener failed", extra={"event": "erasure notice"})
         return True
 
-    def _verify(self, document: dict[str, Any]) -> SignedAssertion:
+    def _verify(self, document: dict[str, Any], content_id: str | None = None
+                ) -> SignedAssertion:
         signed = verify_assertion(document, now=self.clock(), loader=self.loader,
-                                  limits=self.limits, key_resolver=self.keyring.resolve)
+                                  limits=self.limits, key_resolver=self.keyring.resolve,
+                                  content_id=content_id)
         for proof in _proofs(document):
             method, created = proof.get("verificationMethod"), proof.get("created")
             if isinstance(method, str):
@@ -241,10 +244,9 @@ class Ingestor:
             # tombstoned by someone else's notice before it was seen here: verified, it
             # gives way (the store decides, see erasures.py): nobody pre-empts an issuer
             fresh.append(index)
-        if self.key_prefetch is not None:
-            for index in fresh:
-                await self.key_prefetch(documents[index])
-        batch = [documents[index] for index in fresh]
+        if self.key_prefetch is not None and fresh:
+            await self.key_prefetch([documents[index] for index in fresh])
+        batch = [(documents[index], ids[index][0]) for index in fresh]
         if self.executor is None or not batch:
             verified = self._verify_all(batch)
         else:
@@ -280,12 +282,13 @@ class Ingestor:
             done.append(outcome)
         return done
 
-    def _verify_all(self, documents: list[dict[str, Any]]
+    def _verify_all(self, documents: list[tuple[dict[str, Any], str]]
                     ) -> list[SignedAssertion | ConfianceError]:
+        """Verify each (document, its content id); the outcome of each, in order."""
         out: list[SignedAssertion | ConfianceError] = []
-        for document in documents:
+        for document, content_id in documents:
             try:
-                out.append(self._verify(document))
+                out.append(self._verify(document, content_id))
             except ConfianceError as exc:
                 out.append(exc)
         return out

@@ -50,7 +50,16 @@ _HOME = {"type": "object", "required": ["name", "did", "marks", "rules", "peers"
                                              "(specs/node-api.md 13.5)"}}}},
              "peers": {"type": "array", "items": {
                  "type": "object", "required": ["name", "url"],
-                 "properties": {"name": _STRING, "url": _STRING}}}}}
+                 "properties": {"name": _STRING, "url": _STRING}}},
+             "accountability": {
+                 "type": "object", "description": "the referral accountability rule "
+                 "(specs/trust.md section 5): its figures and the page's sentences",
+                 "required": ["referralPenalty", "referralPenaltyCap", "withdrawnReferralDays",
+                              "sentences"],
+                 "properties": {"referralPenalty": {"type": "number"},
+                                "referralPenaltyCap": {"type": "number"},
+                                "withdrawnReferralDays": {"type": "number"},
+                                "sentences": {"type": "array", "items": _STRING}}}}}
 
 
 def _svg(description: str) -> dict[str, Any]:

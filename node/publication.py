@@ -197,7 +197,7 @@ async def names(app: web.Application, node: Node) -> dict[str, str]:
     """Names this node knows: its own, and its recognised peers' (by their did:web)."""
     known = {node.did: node.config.name}
     try:
-        from .peers import GOSSIP  # optional part: gossip may be absent
+        from .peers.engine import GOSSIP  # optional part: gossip may be absent
     except ImportError:  # pragma: no cover
         return known
     gossip = app.get(GOSSIP)
@@ -212,7 +212,7 @@ async def names(app: web.Application, node: Node) -> dict[str, str]:
 
 async def peers(app: web.Application) -> list[dict[str, str]]:
     try:
-        from .peers import GOSSIP
+        from .peers.engine import GOSSIP
     except ImportError:  # pragma: no cover
         return []
     gossip = app.get(GOSSIP)

@@ -12,6 +12,7 @@ spread over more than ``max_clients`` addresses; that is a job for a firewall, n
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from collections import OrderedDict
@@ -22,8 +23,10 @@ from .config import RateLimit
 __all__ = ["RateLimiter", "client_key"]
 
 
+@functools.lru_cache(maxsize=4096)
 def client_key(address: str | None) -> str:
-    """The bucket key for a client address (IPv6 grouped by /64)."""
+    """The bucket key for a client address (IPv6 grouped by /64); remembered for the last
+    4,096 addresses (parsing one costs more than the rest of a rate-limit check)."""
     if not address:
         return "unknown"
     try:

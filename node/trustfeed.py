@@ -71,11 +71,14 @@ async def attach_trust_engine(sink: FeedSink, node: Node) -> asyncio.Task[int]:
 
 
 async def load_engine(engine: TrustEngine, store: Store, *, now: datetime) -> int:
-    """Feed every assertion ``store`` holds to ``engine``, in arrival order; how many read."""
+    """Feed every assertion ``store`` holds to ``engine``, in arrival order, then the
+    judgements it keeps of erased referrals (``node/judging.py``); how many read."""
     after = count = 0
     while True:
         page = await store.changes(after, BATCH)
         if not page:
+            for judgement in await store.kept_judgements(now=now):
+                engine.keep(judgement)
             return count
         for stored in page:
             feed_stored(engine, stored, now)

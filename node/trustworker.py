@@ -41,6 +41,10 @@ __all__ = ["TrustWorker", "engine_status", "feed_stored"]
 log = logging.getLogger("confiance.node")
 T = TypeVar("T")
 MAX_WAITING = 16
+#: Seconds new assertions are gathered on the event loop before one job takes them to the
+#: worker (a query, an erasure or ``drain`` takes them at once): a wake of the worker
+#: thread costs about what adding an assertion does, so not one per assertion.
+FEED_DELAY = 0.02
 
 
 def engine_status(stored: StoredAssertion, now: datetime) -> str:
@@ -84,9 +88,12 @@ class TrustWorker:
         self.max_waiting = max_waiting
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="confiance-trust")
         self._waiting = 0
-        # new assertions waiting for one job that takes them all (see feed)
+        # new assertions waiting for one job that takes them all (see feed); ``_fed_job``:
+        # such a job is submitted or scheduled (``_fed_timer``, on the event loop)
         self._fed: list[tuple[StoredAssertion, datetime]] = []
         self._fed_lock = threading.Lock()
+        self._fed_job = False
+        self._fed_timer: asyncio.TimerHandle | None = None
 
     # --------------------------------------------------------------- changes
     def _submit(self, job: Callable[[], object], what: str) -> None:
@@ -100,28 +107,45 @@ class TrustWorker:
     def feed(self, stored: StoredAssertion, now: datetime) -> None:
         """Queue a stored assertion for the engine (parsed on the worker, if need be).
 
-        Assertions fed while a feeding job waits for the worker join it: under load the
+        Fed on the event loop, assertions are gathered for :data:`FEED_DELAY` and taken by
+        one job; fed while that job waits for the worker, they join it: under load the
         worker wakes once for many assertions, not once each. Order is kept: a job (a
-        query) submitted after ``feed`` runs after the job that takes this assertion.
+        query, an erasure) submitted after ``feed`` runs after the job that takes this
+        assertion (it submits that job first).
         """
         with self._fed_lock:
             self._fed.append((stored, now))
-            if len(self._fed) > 1:
-                return  # the job already submitted takes it too
-        self._submit(self._take_fed, "add")
+            if self._fed_job:
+                return  # the job submitted or scheduled takes it too
+            self._fed_job = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on an event loop: at once
+            self._submit(self._take_fed, "add")
+            return
+        self._fed_timer = loop.call_later(FEED_DELAY, self._submit_fed)
+
+    def _submit_fed(self) -> None:
+        """The gathered assertions go to the worker now (before any job submitted next)."""
+        timer, self._fed_timer = self._fed_timer, None
+        if timer is not None:
+            timer.cancel()
+            self._submit(self._take_fed, "add")
 
     def _take_fed(self) -> None:
         with self._fed_lock:
             batch, self._fed = self._fed, []
+            self._fed_job = False
         for stored, now in batch:
             feed_stored(self.engine, stored, now)
 
     def erase(self, ids: list[str]) -> None:
-        """Queue the removal of erased assertions."""
+        """Queue the removal of erased assertions (after those fed before)."""
         def job() -> None:
             for assertion_id in ids:
                 self.engine.remove(assertion_id)
 
+        self._submit_fed()
         self._submit(job, "erase")
 
     async def drain(self) -> None:
@@ -143,10 +167,14 @@ class TrustWorker:
         self._waiting += 1
         try:
             loop = asyncio.get_running_loop()
+            self._submit_fed()  # what was fed before this query is counted in it
             return await loop.run_in_executor(self._executor, job, self.engine)
         finally:
             self._waiting -= 1
 
     def close(self) -> None:
         """Stop the worker: queued changes are dropped, a running job finishes."""
+        if self._fed_timer is not None:
+            self._fed_timer.cancel()
+            self._fed_timer = None
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -93,12 +93,17 @@ def issue(assertion: Assertion, key: KeyPair, *, suite: str = DEFAULT_SUITE,
 
 def verify_assertion(doc: Mapping[str, Any], *, now: datetime,
                      loader: DocumentLoader | None = None, limits: Limits | None = None,
-                     key_resolver: KeyResolver | None = None) -> SignedAssertion:
+                     key_resolver: KeyResolver | None = None,
+                     content_id: str | None = None) -> SignedAssertion:
     """Verify a Confiance assertion from outside; return it, or raise the specific error.
 
     Order: the proofs and everything :func:`~confiance.protocol.signing.verify` checks
     (limits, contexts, terms, keys, issuer binding, now required, validity window), then
     the schema of its kind and the model's rules.
+
+    ``content_id``: the document's :func:`~confiance.protocol.ids.assertion_id`, when the
+    caller computed it already (a node does, to skip documents it holds before verifying
+    anything); taken as given, not computed again.
     """
     if not isinstance(doc, Mapping):
         raise MalformedDocument("an assertion is a JSON object")
@@ -111,7 +116,8 @@ def verify_assertion(doc: Mapping[str, Any], *, now: datetime,
     assertion = from_credential(doc)
     _check_canonical_form(doc, assertion)
     document = dict(doc)
-    return SignedAssertion(id=assertion_id(document), document=document, assertion=assertion)
+    return SignedAssertion(id=content_id if content_id is not None else assertion_id(document),
+                           document=document, assertion=assertion)
 
 
 def _check_canonical_form(doc: Mapping[str, Any], assertion: AnyAssertion) -> None:

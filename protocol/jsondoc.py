@@ -70,11 +70,14 @@ _TRUE, _FALSE = SHAPE_TRUE, SHAPE_FALSE
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise MalformedDocument(f"duplicate key {key!r:.80} in a JSON object", key=key[:80])
-        out[key] = value
+    out = dict(pairs)  # C; a duplicate shows as a shorter dict, then is named below
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise MalformedDocument(f"duplicate key {key!r:.80} in a JSON object",
+                                        key=key[:80])
+            seen.add(key)
     return out
 
 

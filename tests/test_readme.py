@@ -133,23 +133,28 @@ def _scores(stdout: str) -> list[str]:
 def test_the_story_tour_by_hand(tmp_path: Path) -> None:
     done = run_block("tour", tmp_path)
     out = done.stdout
-    alice_at_e2, e1_at_e2, bob, stranger, alice_after = _scores(out)
+    alice_at_e2, e1_at_e2, bob, stranger, alice_after, alice_erased = _scores(out)
     assert alice_at_e2 == "4 on a 1..5 scale"
     assert ("rule: E2 reads E1’s “positive feedback” mark on its own 1..5 scale: 98 or more "
             "is 5, 95 or more is 4, otherwise 1.") in out
     assert e1_at_e2 == "no opinion" and stranger == "no opinion"
     assert bob == "0.5"
-    assert alice_after == "0.933333"  # 1 x (1 - 0.1 x 2/3)
-    assert "0.0666667" in out  # the referral penalty: 0.1 x 2/3
+    assert alice_after == "0.9"  # 1 x (1 - 0.1 x 1): her own vouch is no evidence for Bob
+    assert alice_erased == "0.9"  # erasing the referral does not buy its cost back
     tour = tmp_path / "tour"
-    checked = json.loads(out.strip().splitlines()[-3])  # badges check's verdicts
+    [checked] = [json.loads(line) for line in out.splitlines()
+                 if line.startswith('{"ni:///')]  # badges check's verdicts
     assert list(checked.values()) == ["revoked"]
     page = next((tour / "bob-badges" / "badges").glob("*/index.html")).read_text()
     assert 'id="status-word">revoked<' in page
     export = json.loads((tour / "alice-at-e2.json").read_text())
     assert (len(export["about"]), len(export["issued"])) == (1, 2)
-    erased = out.strip().splitlines()[-2:]
-    assert sorted(erased) == sorted(i["id"] for i in export["issued"])
+    issued = sorted(i["id"] for i in export["issued"])
+    assert set(issued) <= set(out.splitlines())  # the erasure printed what it erased
+    at_e1 = json.loads((tour / "alice-at-e1.json").read_text())  # after the erasure's gossip
+    assert at_e1["issued"] == [] and sorted(e["id"] for e in at_e1["erased"]) == issued
+    [kept] = at_e1["referralJudgements"]
+    assert (kept["bad"], kept["share"], kept["context"]) == (1.0, 0.1, "seller")
     assert (tour / "alice-badges" / "index.html").exists()
     assert not list(tour.glob("e*/run.json"))  # the tour stopped its nodes
 

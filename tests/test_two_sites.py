@@ -7,8 +7,9 @@ real HTTP and real signatures: the story runs once for the session, as the READM
 here checks one step's claims, and the browser tests look at the same nodes. The figures follow from
 ``specs/trust.md``: E2 reads Alice's 97 through its rule as 4 on 1..5 (unit 0.75); a
 referral weighs 0.5; after Bob's betrayal E1 sees him distrusted at 2/3 (Carol's and Dave's
--1 against Alice's +0.5, each of them trusted at 1.0 by E1's own marks), so Alice's penalty
-is 0.1 x 2/3.
+-1 against Alice's +0.5, each of them trusted at 1.0 by E1's own marks), but Alice's
+referral is judged without her own word for him: fully bad (1), so her penalty is 0.1 x 1
+and she stands at 0.9. Erasing the referral keeps that: E1 keeps its judgement (a year).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -163,15 +165,18 @@ def test_step6_alices_standing_drops_by_the_accountability_rule(story: TwoSites)
     seen = story.figures["step6"]
     vouched, after = seen["alice_vouched"], seen["alice_after"]
     assert vouched["value"] == pytest.approx(1.0) and vouched["penalty"]["value"] == 0
-    bad = 2 / 3  # Carol -1 and Dave -1 against Alice's +0.5, each trusted 1.0 by E1
+    # Carol -1 and Dave -1, each trusted 1.0 by E1; Alice's own +0.5 for Bob is no evidence
+    # that her referral was good (counted, it made the referral 2/3 bad: 0.9333)
     [outcome] = after["penalty"]["referrals"]
     assert outcome == {"referral": story.figures["step5"]["referral"],
-                       "referred": story.people["Bob"], "bad": pytest.approx(bad)}
-    assert after["penalty"]["value"] == pytest.approx(0.1 * bad)
-    assert after["value"] == pytest.approx(1.0 * (1 - 0.1 * bad))  # 0.9333: slightly
+                       "referred": story.people["Bob"], "bad": 1.0, "state": "standing",
+                       "ended": None, "expires": None}
+    assert after["penalty"]["value"] == pytest.approx(0.1)
+    assert after["value"] == pytest.approx(0.9)  # 1.0 x (1 - 0.1 x 1): slightly
     bob = seen["bob_after"]
+    # Bob's own standing still weighs Alice's word beside theirs: distrust 2/3
     assert bob["value"] == pytest.approx((0.5 - 1 - 1) / 3)
-    assert bob["distrust"]["value"] == pytest.approx(bad)
+    assert bob["distrust"]["value"] == pytest.approx(2 / 3)
     assert {s["node"] for s in bob["distrust"]["sources"]} == {story.people["Carol"],
                                                                story.people["Dave"]}
 
@@ -213,6 +218,32 @@ def test_step7_alices_export_is_complete_and_her_erasure_applies_on_both(
     assert set(seen["erased"]) == issued
     assert seen["after"] == {"E1": {i: 410 for i in issued}, "E2": {i: 410 for i in issued}}
     assert seen["mark_status"] == "valid"  # E1's mark about her is E1's, not hers to erase
+    assert export["referralJudgements"] == []  # E2 was not her referral's audience
+
+
+def test_step7_erasing_her_referral_does_not_buy_back_its_cost(story: TwoSites) -> None:
+    seen = story.figures["step7"]
+    referral = story.figures["step5"]["referral"]
+    alice_at_e1 = seen["alice_at_e1"]
+    # not back to 1.0: E1 applies its kept judgement of the erased referral
+    assert alice_at_e1["value"] == pytest.approx(0.9)
+    [outcome] = alice_at_e1["penalty"]["referrals"]
+    assert outcome["referral"] == referral and outcome["referred"] is None  # whom: forgotten
+    assert (outcome["state"], outcome["bad"]) == ("erased", 1.0)
+    export = seen["export_e1"]
+    assert export["node"] == story.did("E1") and export["issued"] == []
+    assert {item["id"] for item in export["about"]} == {story.figures["step1"]["mark"]}
+    assert set(seen["erased"]) <= {item["id"] for item in export["erased"]}
+    [kept] = export["referralJudgements"]
+    assert {k: v for k, v in kept.items() if k not in ("ended", "expires")} == {
+        "referral": referral, "referrer": story.people["Alice"], "audience": story.did("E1"),
+        "context": "seller", "bad": 1.0, "share": 0.1}
+    ended, expires = (datetime.fromisoformat(kept[k].replace("Z", "+00:00"))
+                      for k in ("ended", "expires"))
+    assert expires - ended == timedelta(days=365)  # withdrawn_referral_days
+    assert (kept["ended"], kept["expires"]) == (outcome["ended"], outcome["expires"])
+    # whom it referred is nowhere in what E1 keeps about her
+    assert story.people["Bob"] not in json.dumps(export["referralJudgements"])
 
 
 def test_the_story_tells_each_step_with_the_urls_to_open(story: TwoSites) -> None:
@@ -222,7 +253,9 @@ def test_the_story_tells_each_step_with_the_urls_to_open(story: TwoSites) -> Non
     mark = digest(story.figures["step5"]["mark"])
     assert f"{story.url('E1')}/badges/{mark}" in text and f"{story.url('E2')}/" in text
     assert SENTENCE in text
-    assert "1 -> 0.9333" in text and "0.06667" in text
+    assert ("judged bad at 1 (1: fully), so Alice loses 0.1 x that = 0.1 of her standing: "
+            "1 -> 0.9.") in text
+    assert "so Alice still stands at 0.9 there" in text
     assert "$ confiance rules add" in text and "$ confiance subject erase --all" in text
     print(f"\nthe story took {story.figures['total_seconds']:.1f} s: " + ", ".join(
         f"{k} {v:.1f} s" for k, v in story.figures["seconds"].items()))

@@ -22,7 +22,8 @@ the command it runs and the URLs to open:
    Everywhere (E1's API, badge and verify page, E2's copy, Bob's own exported page once
    checked) his mark now reads "revoked".
 7. Alice asks E2 for everything it holds about her, then erases what she issued: both nodes
-   forget it.
+   forget it. E1 keeps only its own judgement of her erased referral, so she still stands
+   at 0.9 there, and her export at E1 shows that judgement.
 
 Only the command line and the nodes' public HTTP API are used (``urllib`` to read pages).
 The same story is a test, ``tests/test_two_sites.py``, which checks every claim with
@@ -346,12 +347,14 @@ class Story:
         alice_after = self.trust(self.e1, self.e1.did, alice)
         bob_after = self.trust(self.e1, self.e1.did, bob)
         penalty = alice_after["penalty"]
-        self.say(f"  Alice vouched for Bob: E1 now sees him distrusted at "
-                 f"{fmt(penalty['referrals'][0]['bad'] if penalty['referrals'] else None)} by "
-                 f"the buyers it trusts, so Alice loses 0.1 x that = {fmt(penalty['value'])} "
-                 f"of her standing: {fmt(alice_vouched['value'])} -> "
-                 f"{fmt(alice_after['value'])}. Bob's own standing: "
-                 f"{fmt(bob_after['value'])}.")
+        bad = penalty["referrals"][0]["bad"] if penalty["referrals"] else None
+        self.say(f"  Alice vouched for Bob: judged by the buyers E1 trusts (her own word for "
+                 f"him is no evidence that her referral was good), her referral is judged bad "
+                 f"at {fmt(bad)} (1: fully), so Alice loses 0.1 x that = "
+                 f"{fmt(penalty['value'])} of her standing: "
+                 f"{fmt(alice_vouched['value'])} -> {fmt(alice_after['value'])}. Bob's own "
+                 f"standing: {fmt(bob_after['value'])} (E1 weighs Alice's word for him beside "
+                 f"Carol's and Dave's: distrusted at {fmt(bob_after['distrust']['value'])}).")
         self.wait_for("E2 holds the revocation",
                       lambda: self.status_of(self.e2, mark) == "revoked")
         svg = self.http(f"{self.e1.url}/badges/{short(mark)}.svg", accept="image/svg+xml").text
@@ -391,18 +394,32 @@ class Story:
         held = {site.name: sorted(self._held(site, alice)) for site in (self.e1, self.e2)}
         self.say(f"  E2 holds {len(export['about'])} assertion(s) about her and "
                  f"{len(export['issued'])} she issued: alice-at-e2.json")
+        # --wait-for: the command watches E1 until the request, carried by gossip, is applied
         erased = self.run("subject", "erase", "--all", "--key", "alice.json", "--node",
-                          self.e2.url).split()
+                          self.e2.url, "--wait-for", self.e1.url).split()
         issued = [item["id"] for item in export["issued"]]
-        self.wait_for("E1 forgets what Alice issued", lambda: all(
-            self.http(f"{self.e1.url}/assertions/{short(i)}").status == 410 for i in issued))
         after = {site.name: {i: self.http(f"{site.url}/assertions/{short(i)}").status
                              for i in issued} for site in (self.e1, self.e2)}
         self.say(f"  Both nodes forgot the {len(issued)} assertion(s) she issued (410 Gone on "
                  "each; tombstones keep gossip from bringing them back). What others said "
                  "about her stays: E1's mark is E1's.")
+        alice_at_e1 = self.trust(self.e1, self.e1.did, alice)
+        self.run("trust", "score", "--from", self.e1.did, "--to", alice, "--node",
+                 self.e1.url)
+        self.run("subject", "export", "--key", "alice.json", "--node", self.e1.url, "--out",
+                 "alice-at-e1.json")
+        export_e1 = json.loads((self.workdir / "alice-at-e1.json").read_text(encoding="utf-8"))
+        kept = export_e1["referralJudgements"]
+        self.say(f"  Erasing her referral does not buy back what it cost: E1 keeps only its own "
+                 f"judgement of it ({len(kept)} kept: bad "
+                 f"{', '.join(fmt(j['bad']) for j in kept)}, costing "
+                 f"{', '.join(fmt(j['share']) for j in kept)} of her standing until "
+                 f"{', '.join(j['expires'] for j in kept)}; not the referral, not whom it "
+                 f"named), so Alice still stands at {fmt(alice_at_e1['value'])} there. Her "
+                 f"export at E1 shows it: alice-at-e1.json")
         self.seen["step7"] = {"export": export, "held": held, "erased": erased,
-                              "after": after,
+                              "after": after, "alice_at_e1": alice_at_e1,
+                              "export_e1": export_e1,
                               "mark_status": self.status_of(self.e2,
                                                             self.seen["step1"]["mark"])}
 

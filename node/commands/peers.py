@@ -87,7 +87,7 @@ def describe_failure(error: str, this_node: str | None) -> str:
     here = this_node or "<this node's URL>"
     if code == "peer-not-recognised":
         return ("it does not recognise this node yet (recognition is one-way); on that node "
-                f"run: confiance peers add {here}")
+                f"run: confiance peers add {here} [--data-dir ITS_DATA_DIR]")
     if code == "peer-dropped":
         return f"it dropped this node for misbehaviour ({detail}); its operator can reinstate it"
     if code == "hello-not-authenticated":
@@ -162,7 +162,7 @@ def _watch_first_exchange(client: AdminClient, url: str) -> str:
 def _add(args: argparse.Namespace, config: NodeConfig, client: AdminClient | None) -> int:
     from datetime import UTC, datetime
 
-    from ..peers import filters_from_json, normalise_url
+    from ..peers.links import filters_from_json, normalise_url
     from ..storage.gossip_sqlite import open_sync
 
     url = normalise_url(args.url)
@@ -190,7 +190,8 @@ def _add(args: argparse.Namespace, config: NodeConfig, client: AdminClient | Non
           f"{config.data_dir / 'gossip.sqlite3'}: no node is running from {config.data_dir}; "
           "it applies when the node starts")
     print("the peer must recognise this node too (recognition is one-way); on it run: "
-          f"confiance peers add <this node's URL, e.g. {config.base_url}>")
+          f"confiance peers add <this node's URL, e.g. {config.base_url}> "
+          "[--data-dir ITS_DATA_DIR]")
     return 0
 
 

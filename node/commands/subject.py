@@ -57,6 +57,12 @@ def register(sub: Any) -> None:
     which.add_argument("--all", action="store_true",
                        help="everything you signed up to now")
     which.add_argument("--ids", nargs="+", metavar="ASSERTION_ID", help="these assertions")
+    erase.add_argument("--wait-for", action="append", default=[], metavar="URL",
+                       help="a peer of the node to watch until it no longer holds them (the "
+                            "request reaches it by gossip); repeatable")
+    erase.add_argument("--wait-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                       help="how long to watch each --wait-for peer (default 30, at most 600); "
+                            "exit 1 if one still holds some then")
     for each in (accept, reject, export, erase):
         each.add_argument("--key", required=True, metavar="KEYFILE", help="your key file")
         each.add_argument("--node", required=True, metavar="URL", help="the node's base URL")
@@ -67,6 +73,16 @@ def register(sub: Any) -> None:
     reject.set_defaults(func=run_decide, accepted=False)
     export.set_defaults(func=run_export)
     erase.set_defaults(func=run_erase)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r:.40}") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError("between 0 and 600 seconds")
+    return value
 
 
 def _audience(args: argparse.Namespace) -> str:
@@ -151,12 +167,37 @@ def run_erase(args: argparse.Namespace) -> int:
     headers = {"Content-Type": "application/json",
                **_signed_header(args, key, "POST", path, raw)}
     answer = public(args.node, "POST", path, raw=raw, headers=headers)
+    erased = answer.body["erased"]
     if args.json:
         print_json(answer.body)
-        return 0
-    erased = answer.body["erased"]
-    for content_id in erased:
-        print(content_id)
-    print(f"{args.node} erased {len(erased)} assertions you issued; your signed request "
-          "travels to its peers, which erase them too", file=sys.stderr)
-    return 0
+    else:
+        for content_id in erased:
+            print(content_id)
+        print(f"{args.node} erased {len(erased)} assertions you issued; your signed request "
+              "travels to its peers, which erase them too", file=sys.stderr)
+    gone_everywhere = True
+    for peer in args.wait_for:
+        gone_everywhere &= _wait_until_forgotten(peer, erased, args.wait_timeout)
+    return 0 if gone_everywhere else 1
+
+
+def _wait_until_forgotten(peer: str, ids: list[str], timeout: float) -> bool:
+    """Watch ``peer`` until none of ``ids`` is served there any more (410 Gone, or 404: it
+    never held it), polling every 0.1 s up to ``timeout`` seconds; say how it went."""
+    import time
+
+    started = time.monotonic()
+    waiting = [content_id.rsplit(";", 1)[-1] for content_id in ids]
+    while True:
+        waiting = [short for short in waiting
+                   if public(peer, "GET", f"/assertions/{short}",
+                             ok=(200, 404, 410)).status == 200]
+        took = time.monotonic() - started
+        if not waiting:
+            print(f"{peer} no longer holds them (after {took:.1f} s)", file=sys.stderr)
+            return True
+        if took >= timeout:
+            print(f"{peer} still holds {len(waiting)} of them after {timeout:g} s: is it a "
+                  "peer of the node, recognising it, and running?", file=sys.stderr)
+            return False
+        time.sleep(0.1)

@@ -224,9 +224,10 @@ def fetch_json(base_url: str, route: str, params: dict[str, str], *, timeout: fl
                ) -> dict[str, Any]:
     """``GET {base_url}{route}?...`` on a running node; the JSON answer or a clear error.
 
-    The request goes through ``node/peers.py``, the one module that makes outbound HTTP.
+    The request goes through ``node/peers/outbound.py``, the one module that makes outbound
+    HTTP.
     """
-    from ..peers import admin_request
+    from ..peers.outbound import admin_request
 
     path = route + "?" + urlencode(params)
     answer = asyncio.run(admin_request(base_url, "", "GET", path, timeout=timeout))

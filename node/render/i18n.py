@@ -105,6 +105,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_recognitions": "This node publishes no rule for reading other sites' marks.",
         "peers": "Peers this node recognises",
         "no_peers": "This node recognises no peer.",
+        "referrals_title": "When someone vouches for someone",
+        "referrals_rule": "Whoever refers someone to this node answers a little for them. If "
+                          "the people this node trusts rate that person negatively for what "
+                          "they did while the referral stood, the referrer loses up to "
+                          "{rate} of their standing here per referral, never more than {cap} "
+                          "in all. The referrer's own word for the person they referred, and "
+                          "any other referral of that person, count as no evidence for them. "
+                          "A referral that turns out well costs nothing and earns nothing.",
+        "referrals_withdrawn": "Withdrawing a referral afterwards (revoking it, letting it "
+                               "expire, replacing it, or erasing it) does not undo that: it "
+                               "keeps costing what it cost for {days} days after it stopped. "
+                               "Of an erased referral this node keeps only its own judgement "
+                               "(who referred, in which context, how bad, when), never the "
+                               "referral nor whom it named, and the referrer sees it in their "
+                               "export. A referral withdrawn before anything went wrong "
+                               "leaves nothing.",
         "links": "Links",
         "personal_title": "Trust marks of {name}",
         "personal_intro": "Marks and ratings about {name} that {name} accepted, with their "
@@ -221,6 +237,26 @@ STRINGS: dict[str, dict[str, str]] = {
                            "sites.",
         "peers": "Les pairs que ce nœud reconnaît",
         "no_peers": "Ce nœud ne reconnaît aucun pair.",
+        "referrals_title": "Quand quelqu'un se porte garant de quelqu'un",
+        "referrals_rule": "Qui recommande quelqu'un à ce nœud en répond un peu. Si les "
+                          "personnes en qui ce nœud a confiance notent négativement cette "
+                          "personne pour ce qu'elle a fait pendant que la recommandation "
+                          "valait, l'auteur de la recommandation perd jusqu'à {rate} de sa "
+                          "réputation ici par recommandation, jamais plus de {cap} en tout. "
+                          "Sa propre parole en faveur de la personne recommandée, et toute "
+                          "autre recommandation de celle-ci, ne comptent pas comme preuve en "
+                          "sa faveur. Une recommandation qui se révèle bonne ne coûte ni ne "
+                          "rapporte rien.",
+        "referrals_withdrawn": "Retirer une recommandation après coup (la révoquer, la "
+                               "laisser expirer, la remplacer ou l'effacer) n'y change rien : "
+                               "elle continue de coûter ce qu'elle coûtait pendant {days} "
+                               "jours après avoir cessé de valoir. D'une recommandation "
+                               "effacée, ce nœud ne garde que son propre jugement (qui a "
+                               "recommandé, dans quel contexte, à quel point c'était mauvais, "
+                               "quand), jamais la recommandation ni la personne qu'elle "
+                               "nommait, et son auteur le voit dans son export. Une "
+                               "recommandation retirée avant que rien n'ait mal tourné ne "
+                               "laisse rien.",
         "links": "Liens",
         "personal_title": "Marques de confiance de {name}",
         "personal_intro": "Les marques et notes sur {name} que {name} a acceptées, avec leur "

@@ -25,6 +25,7 @@ from confiance.protocol.model import (
     format_datetime,
 )
 from confiance.protocol.sentences import party_name, rule_sentence, short_id
+from confiance.protocol.trust import TrustPolicy
 
 from . import Renderer, script_json
 from .i18n import STATUS_SUMMARIES_FR, STATUS_WORDS_FR, STRINGS
@@ -304,3 +305,32 @@ def _absolute(links: Links) -> str:
 
 def subject_path(subject: str) -> str:
     return "/subjects/" + quote(subject, safe="")
+
+
+def accountability_view(policy: TrustPolicy, lang: str) -> dict[str, Any]:
+    """The node's referral accountability rule in words, with its own figures
+    (``specs/trust.md`` section 5), for its page."""
+    strings = STRINGS[lang]
+
+    def share(value: float) -> str:
+        tenths = round(value * 10)
+        if abs(value * 10 - tenths) < 1e-9 and 1 <= tenths <= 9:
+            return (TENTHS_EN if lang == "en" else TENTHS_FR)[tenths - 1]
+        percent = f"{value * 100:.3g}"
+        return f"{percent}%" if lang == "en" else f"{percent.replace('.', ',')}\u00a0%"
+
+    days = f"{policy.withdrawn_referral_days:g}"
+    days = days if lang == "en" else days.replace(".", ",")
+    return {"title": strings["referrals_title"],
+            "sentences": [strings["referrals_rule"].format(rate=share(policy.referral_penalty),
+                                                           cap=share(policy.referral_penalty_cap)),
+                          strings["referrals_withdrawn"].format(days=days)],
+            "figures": {"referralPenalty": policy.referral_penalty,
+                        "referralPenaltyCap": policy.referral_penalty_cap,
+                        "withdrawnReferralDays": policy.withdrawn_referral_days}}
+
+
+TENTHS_EN = ("a tenth", "two tenths", "three tenths", "four tenths", "half", "six tenths",
+             "seven tenths", "eight tenths", "nine tenths")
+TENTHS_FR = ("un dixième", "deux dixièmes", "trois dixièmes", "quatre dixièmes", "la moitié",
+             "six dixièmes", "sept dixièmes", "huit dixièmes", "neuf dixièmes")

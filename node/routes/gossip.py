@@ -2,7 +2,8 @@
 
 ``POST /gossip`` carries one gossip message (``specs/gossip.md``) and answers with one. Its
 body is read here with the gossip size limit (a push of many documents exceeds the 64 KiB
-limit of ``POST /assertions``), then handed to :meth:`~..peers.Gossip.handle`. Answers are
+limit of ``POST /assertions``), then handed to :meth:`~..peers.engine.Gossip.handle` (the
+responder, :mod:`..peers.responder`). Answers are
 gossip messages (``application/json``) even when refusing, so that a peer's session state
 machine sees the refusal; ``204`` answers ``close``. The exception: a ``hello`` whose signed
 proof fails is 401 ``hello-not-authenticated`` problem+json (it comes from no known peer).
@@ -15,6 +16,10 @@ Admin (bearer admin token):
   "contexts": [...], "issuers": [...]}}``: recognise a peer (201) or update it (200);
 - ``DELETE /admin/peers/{peer}`` (name or URL): stop exchanging with it (204);
 - ``POST /admin/peers/{peer}/reinstate``: undo a drop (200).
+
+:func:`setup` plugs gossip into a node (``create_app`` calls it when this module exists):
+the engine's cleanup context (:func:`~..peers.engine.gossip_context`) and these routes. The
+dependency is one-way: this module imports :mod:`..peers`, never the reverse.
 """
 
 from __future__ import annotations
@@ -27,13 +32,20 @@ from aiohttp import web
 from confiance.protocol.errors import DocumentTooLarge, MalformedDocument
 
 from ..http import json_bytes_response, json_response, read_json_body
-from ..peers import GOSSIP, SESSION_HEADER
+from ..peers.engine import GOSSIP, gossip_context
+from ..peers.outbound import SESSION_HEADER
 from ..problems import NotFound, UnsupportedMediaType
 from .admin import require_admin
 
-__all__ = ["routes"]
+__all__ = ["routes", "setup"]
 
 routes = web.RouteTableDef()
+
+
+def setup(app: web.Application) -> None:
+    """Plug gossip into the node: its cleanup context and its routes."""
+    app.cleanup_ctx.append(gossip_context)
+    app.router.add_routes(routes)
 
 
 @routes.post("/gossip")

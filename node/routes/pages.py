@@ -19,13 +19,22 @@ from aiohttp import web
 from confiance.protocol.marks import definition_from_document
 from confiance.protocol.model import Rating, TrustMark, from_credential
 from confiance.protocol.sentences import party_name
+from confiance.protocol.trust import DEFAULT_POLICY
 
 from ..context import NODE
 from ..http import json_response, negotiate
 from ..publication import PUBLICATION, definition_of, names, peers, recognitions
 from ..render import CSS_PATH, Renderer
 from ..render.i18n import STRINGS, choose_language
-from ..render.views import Links, badge_for, deed_view, rule_line, status_view, subject_path
+from ..render.views import (
+    Links,
+    accountability_view,
+    badge_for,
+    deed_view,
+    rule_line,
+    status_view,
+    subject_path,
+)
 from ..storage import AssertionQuery
 from ..views import assertion_meta
 from .subjects import _subject
@@ -84,18 +93,23 @@ async def home(request: web.Request) -> web.Response:
                           href="/assertions/" + rec_id.rsplit(";", 1)[-1]), "id": rec_id}
              for rec_id, rec in await recognitions(node, issuer=node.did)]
     peer_list = await peers(request.app)
+    # the referral accountability rule in words, with the engine's figures (DEFAULT_POLICY)
+    accountability = accountability_view(DEFAULT_POLICY, lang)
     if media == "application/json":
         return json_response({"name": node.config.name, "did": node.did,
                               "marks": [{"id": m["id"], "name": m["name"]} for m in marks],
                               "rules": [{"id": r["id"], "sentence": r["sentence"]}
                                         for r in rules], "peers": peer_list,
+                              "accountability": {**accountability["figures"],
+                                                 "sentences": accountability["sentences"]},
                               "openapi": "/openapi.json"})
     links = Links(css=CSS_PATH, home="/", api="/openapi.json",
                   descriptor="/.well-known/confiance", did="/.well-known/did.json",
                   other_language=f"/?lang={'fr' if lang == 'en' else 'en'}")
     page = request.app[RENDERER].page(
         "home.html", lang=lang, t=STRINGS[lang], links=links, node_name=node.config.name,
-        title=node.config.name, did=node.did, marks=marks, rules=rules, peers=peer_list)
+        title=node.config.name, did=node.did, marks=marks, rules=rules, peers=peer_list,
+        accountability=accountability)
     return html_response(page, lang)
 
 

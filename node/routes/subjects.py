@@ -27,6 +27,7 @@ from confiance.protocol.model import (
     CREDENTIALS_V2_URL,
     format_datetime,
 )
+from confiance.protocol.trust import DEFAULT_POLICY, KeptJudgement
 
 from ..context import NODE, Node
 from ..erasures import MAX_ERASED, make_notice
@@ -118,8 +119,17 @@ async def subject_export(request: web.Request) -> web.Response:
         "issued": [full(s) for s in export.issued],
         "erased": [{"id": t.id, "erasedAt": format_datetime(t.erased_at)}
                    for t in export.tombstones],
+        # what this node keeps of referrals the subject erased after their referred party
+        # earned distrust here (specs/trust.md section 5): its own judgement, while it counts
+        "referralJudgements": [_judgement(j) for j in export.judgements],
         "policy": "specs/node-api.md#what-is-kept-and-why",
     }, headers={"Cache-Control": "no-store"})
+
+
+def _judgement(judgement: KeptJudgement) -> dict[str, Any]:
+    """A kept judgement as the export shows it, with the share of standing it costs."""
+    share = judgement.bad * DEFAULT_POLICY.referral_penalty
+    return {**judgement.to_json(), "share": float(f"{share:.12g}")}
 
 
 @routes.post("/subjects/{subject}/acceptances")

@@ -39,6 +39,7 @@ from confiance.protocol.trust import (
 
 from ..context import NODE
 from ..explained import name_rules  # the rule sentences in the node's words
+from ..judging import judging
 from ..problems import BadRequest, TrustEngineLoading
 from ..trustfeed import attach_trust_engine
 from ..trustworker import TrustWorker
@@ -62,13 +63,16 @@ async def _trust_context(app: web.Application) -> AsyncIterator[None]:
     loaded = app[_LOADED]
     loading = await attach_trust_engine(worker, node)
 
-    def done(task: asyncio.Task[int]) -> None:
-        if not task.cancelled() and task.exception() is None:
+    def done(task: asyncio.Task[None]) -> None:
+        if loading.done() and not loading.cancelled() and loading.exception() is None:
             loaded.set()
 
-    loading.add_done_callback(done)
     try:
-        yield
+        # the kept judgements of erased referrals (node/judging.py) are applied before the
+        # first query is answered
+        async with judging(worker, node, loading) as ready:
+            ready.add_done_callback(done)
+            yield
     finally:
         loading.cancel()
         await asyncio.gather(loading, return_exceptions=True)

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from confiance.protocol.trust import ErasedReferral, KeptJudgement
+
 __all__ = [
     "STATUSES",
     "AssertionQuery",
@@ -174,6 +176,9 @@ class SubjectExport:
     about: tuple[StoredAssertion, ...]
     issued: tuple[StoredAssertion, ...]
     tombstones: tuple[Tombstone, ...]
+    #: The node's judgements of referrals the subject issued and had erased, while they
+    #: count (specs/trust.md section 5).
+    judgements: tuple[KeptJudgement, ...] = ()
 
 
 class Store(Protocol):
@@ -230,6 +235,20 @@ class Store(Protocol):
         """The JCS bytes of the erasure notices among ``ids``."""
 
     async def export_subject(self, subject: str) -> SubjectExport: ...
+
+    async def pending_judgements(self) -> list[ErasedReferral]:
+        """Referrals erased and not judged yet (written by :meth:`erase` and
+        :meth:`record_erasure` in their own transaction: ``storage/judgements.py``)."""
+
+    async def settle_judgements(self, outcomes: Sequence[tuple[str, KeptJudgement | None]]
+                                ) -> None:
+        """Keep each pending referral's judgement, or forget it (``None``: nothing owed)."""
+
+    async def kept_judgements(self, *, now: datetime) -> list[KeptJudgement]:
+        """The judgements of erased referrals that still count at ``now``."""
+
+    async def purge_judgements(self, *, now: datetime) -> int:
+        """Delete the judgements expired at ``now``; how many."""
 
     async def put_mark_definition(self, record: MarkDefinitionRecord) -> tuple[bool, bytes]:
         """Keep a mark definition unless ``(mark, version)`` is held: ``(created, the held

@@ -13,7 +13,7 @@ Design (why each choice):
   assertion that caused them (``ON DELETE SET NULL``): an erasure cannot leave a dangling
   pointer.
 - **Migrations versioned in code** (:data:`MIGRATIONS`, ``PRAGMA user_version``), applied
-  at open inside a transaction each; gossip (``node/peers.py``) appends its own tables as
+  at open inside a transaction each; gossip (``node/peers/``) appends its own tables as
   later versions.
 - **Keyset pagination** on ``seq`` (``AUTOINCREMENT``: never reused, so cursors and the
   change feed stay stable across erasures).
@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from confiance.protocol.errors import LocalProtocolError
+from confiance.protocol.trust import ErasedReferral, KeptJudgement
 
 from ..problems import (
     AcceptanceNotBySubject,
@@ -54,6 +55,7 @@ from ..problems import (
     SubjectCapReached,
     TargetNotHeld,
 )
+from . import judgements
 from .base import (
     AssertionQuery,
     AssertionRecord,
@@ -142,6 +144,26 @@ CREATE TABLE mark_definitions (
     document   BLOB    NOT NULL,
     PRIMARY KEY (mark, version)
 ) WITHOUT ROWID
+"""),
+    # A referral erased at its issuer's request leaves the node's judgement of it, not the
+    # referral (specs/trust.md section 5): a row is written in the erasure's transaction with
+    # what the judgement needs (``referred``, ``since``: pending), then the trust engine
+    # judges it and either deletes the row (nothing was owed) or keeps ``bad`` and
+    # ``expires`` and clears ``referred`` and ``since``. Rows are deleted once expired.
+    (5, """
+CREATE TABLE referral_judgements (
+    referral  TEXT    PRIMARY KEY,
+    referrer  TEXT    NOT NULL,
+    audience  TEXT    NOT NULL,
+    context   TEXT    NOT NULL,
+    ended     INTEGER NOT NULL,
+    referred  TEXT,
+    since     INTEGER,
+    bad       REAL,
+    expires   INTEGER,
+    CHECK ((bad IS NULL) = (expires IS NULL) AND (bad IS NULL) = (referred IS NOT NULL))
+) WITHOUT ROWID;
+CREATE INDEX referral_judgements_referrer ON referral_judgements(referrer)
 """),
 )
 
@@ -413,6 +435,12 @@ class SqliteStore:
         self._note([record.id for record, _ in records])
 
         def run(conn: sqlite3.Connection) -> list[PutResult | Exception]:
+            if len(records) == 1:  # _run_batch's savepoint isolates it: no savepoint of ours
+                record, cap = records[0]
+                try:
+                    return [_put(conn, record, cap, now)]
+                except Exception as exc:
+                    raise _Refused(exc) from exc  # rolled back by _run_batch, returned below
             outcomes: list[PutResult | Exception] = []
             for record, cap in records:
                 conn.execute("SAVEPOINT each")
@@ -424,7 +452,12 @@ class SqliteStore:
                 conn.execute("RELEASE each")
             return outcomes
 
-        return await self._write(run) if records else []
+        if not records:
+            return []
+        try:
+            return await self._write(run)
+        except _Refused as refused:
+            return [refused.error]
 
     async def erase(self, issuer: str, ids: Sequence[str] | None, *,
                     now: datetime) -> list[str]:
@@ -608,9 +641,37 @@ class SqliteStore:
             stones = tuple(_tombstone(r) for r in conn.execute(
                 "SELECT seq, id, issuer, erased_at FROM tombstones WHERE issuer = ? "
                 "ORDER BY seq", (subject,)))
-            return SubjectExport(about=about, issued=issued, tombstones=stones)
+            kept = tuple(judgements.for_referrer(conn, subject, self._clock()))
+            return SubjectExport(about=about, issued=issued, tombstones=stones,
+                                 judgements=kept)
 
         return await self._read(run)
+
+    async def pending_judgements(self) -> list[ErasedReferral]:
+        def run(conn: sqlite3.Connection) -> list[ErasedReferral]:
+            return judgements.pending(conn)
+
+        return await self._read(run)
+
+    async def settle_judgements(self, outcomes: Sequence[tuple[str, KeptJudgement | None]]
+                                ) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            judgements.settle(conn, outcomes)
+
+        if outcomes:
+            await self._write(run, invalidates=False)
+
+    async def kept_judgements(self, *, now: datetime) -> list[KeptJudgement]:
+        def run(conn: sqlite3.Connection) -> list[KeptJudgement]:
+            return judgements.kept(conn, now)
+
+        return await self._read(run)
+
+    async def purge_judgements(self, *, now: datetime) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            return judgements.purge(conn, now)
+
+        return await self._write(run, invalidates=False)
 
     async def revoked_status_indices(self, start: int, stop: int) -> list[int]:
         def run(conn: sqlite3.Connection) -> list[int]:
@@ -670,6 +731,15 @@ class SqliteStore:
 MAX_BATCH = 64
 
 
+class _Refused(Exception):
+    """A write refused inside its savepoint, carried out of :func:`_run_batch` (which rolls
+    the savepoint back) to be returned rather than raised."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _run_batch(conn: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]
                ) -> list[tuple[bool, Any]]:
     """One transaction for several writes, each in a SAVEPOINT; raises if COMMIT fails."""
@@ -724,23 +794,38 @@ def _is_tombstoned(conn: sqlite3.Connection, assertion_id: str) -> bool:
                         (assertion_id,)).fetchone() is not None
 
 
+#: Everything :func:`_put` must know before it writes, in one statement: the id's tombstone
+#: (its issuer), the issuer's erasure cut, whether the id is held, whether the slot holds
+#: anything yet, and (when the cap applies) the subject's unaccepted assertions.
+_PUT_LOOKUP = (
+    "SELECT (SELECT issuer FROM tombstones WHERE id = :id), "
+    "(SELECT before FROM erased_issuers WHERE issuer = :issuer), "
+    "EXISTS (SELECT 1 FROM assertions WHERE id = :id), "
+    "CASE WHEN :slot IS NULL THEN 0 ELSE EXISTS (SELECT 1 FROM assertions WHERE slot = :slot) "
+    "END, "
+    "CASE WHEN :capped IS NULL THEN 0 ELSE (SELECT count(*) FROM assertions WHERE subject = "
+    ":capped AND issuer != subject AND (decision IS NULL OR decision = 0)) END")
+
+
 def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
          now: datetime) -> PutResult:
-    stone = conn.execute("SELECT issuer FROM tombstones WHERE id = ?",
-                         (record.id,)).fetchone()
+    capped = (cap is not None and record.target is None and record.subject is not None
+              and record.subject != record.issuer)
+    stone, cut, held, slot_used, unaccepted = conn.execute(_PUT_LOOKUP, {
+        "id": record.id, "issuer": record.issuer,
+        "slot": record.slot if record.target is None else None,
+        "capped": record.subject if capped else None}).fetchone()
     if stone is not None:
-        if stone[0] == record.issuer:
+        if stone == record.issuer:
             raise Erased(f"{record.id} was erased at its issuer's request and is not taken "
                          "back", id=record.id)
         # tombstoned by a notice from someone else before the assertion was seen here:
         # nobody can pre-empt another issuer's assertions, the tombstone gives way
         conn.execute("DELETE FROM tombstones WHERE id = ?", (record.id,))
-    cut = conn.execute("SELECT before FROM erased_issuers WHERE issuer = ?",
-                       (record.issuer,)).fetchone()
-    if cut is not None and _us(record.created or record.valid_from) <= cut[0]:
+    if cut is not None and _us(record.created or record.valid_from) <= cut:
         raise Erased(f"{record.issuer} asked to erase everything it signed until "
-                     f"{_dt(cut[0]).isoformat()}: {record.id} is not taken", id=record.id)
-    existing = _fetch(conn, record.id)
+                     f"{_dt(cut).isoformat()}: {record.id} is not taken", id=record.id)
+    existing = _fetch(conn, record.id) if held else None
     if existing is not None:
         return PutResult(created=False, stored=existing)
     target: StoredAssertion | None = None
@@ -763,11 +848,8 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
             raise AcceptanceNotBySubject(
                 f"{record.target} is about {target.record.subject}; a decision by "
                 f"{record.issuer} is refused", target=record.target)
-    elif (cap is not None and record.subject is not None
-          and record.subject != record.issuer):
-        (unaccepted,) = conn.execute(
-            "SELECT count(*) FROM assertions WHERE subject = ? AND issuer != subject "
-            "AND (decision IS NULL OR decision = 0)", (record.subject,)).fetchone()
+    elif capped:
+        assert cap is not None
         if unaccepted >= cap:
             raise SubjectCapReached(
                 f"{record.subject} already has {unaccepted} assertions about it that it has "
@@ -790,8 +872,12 @@ def _put(conn: sqlite3.Connection, record: AssertionRecord, cap: int | None,
         _recompute_slot(conn, target.record.slot)
     elif target is not None and record.kind == "Acceptance":
         _recompute_decision(conn, target.id)
-    else:
+    elif slot_used:
         head = _recompute_slot(conn, record.slot)
+    elif record.slot is None:
+        head = None
+    # else: alone in its slot, unrevoked: its own head, nothing superseded (what
+    # _recompute_slot would find, without its two statements)
     # The row as _fetch would read it back: nobody can have revoked or decided on an
     # assertion stored an instant ago (both need it held), and the slot's head is known.
     stored = _row((cursor.lastrowid, *values,
@@ -861,6 +947,8 @@ def _erase(conn: sqlite3.Connection, issuer: str, ids: Sequence[str] | None,
     slots: set[str] = set()
     decisions: set[str] = set()
     status_changed = False
+    for stored in rows:  # before anything goes: what ended a referral is still held
+        judgements.note_erased(conn, stored, now)
     for stored in [*rows, *dependents]:
         if stored.record.slot is not None:
             slots.add(stored.record.slot)

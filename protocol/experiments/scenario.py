@@ -45,7 +45,8 @@ _SECTIONS = {"scenario", "graph", "attack", "evaluate", "policy", "layers", "swe
              "prediction", "federation"}
 _POLICY_FIELDS = {"referral_weight", "recognition_weight", "own_mark_weight", "damping",
                   "tolerance", "horizon", "threshold", "referral_penalty",
-                  "referral_penalty_cap", "max_paths", "advogato_capacities"}
+                  "referral_penalty_cap", "withdrawn_referral_days", "max_paths",
+                  "advogato_capacities"}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@
 - :mod:`.scoring`: peer scores, throttling and dropping;
 - :mod:`.backoff`: exponential backoff with jitter.
 
-Nothing here does I/O or reads a clock: ``node/peers.py`` drives it. See ``specs/gossip.md``.
+Nothing here does I/O or reads a clock: ``node/peers/`` drives it. See ``specs/gossip.md``.
 """
 
 from .auth import *  # noqa: F403

@@ -780,11 +780,13 @@ def _build(mtype: MessageType, obj: dict[str, Any], limits: GossipLimits) -> Mes
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise GossipError(f"duplicate JSON member {key!r:.40}")
-        out[key] = value
+    out = dict(pairs)  # C; a duplicate shows as a shorter dict, then is named below
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise GossipError(f"duplicate JSON member {key!r:.40}")
+            seen.add(key)
     return out
 
 
@@ -793,14 +795,25 @@ def _reject_constant(name: str) -> Any:
 
 
 def _check_depth(obj: object, limit: int) -> None:
-    stack: list[tuple[object, int]] = [(obj, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > limit:
-                raise GossipError(f"JSON nested deeper than {limit} levels", limit=limit)
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
+    """Refuse containers nested deeper than ``limit`` (the outermost is at depth 1).
+
+    Level by level, without a tuple per value: a push of 64 documents holds thousands.
+    ``obj`` is parsed JSON: its containers are exactly ``dict`` and ``list``.
+    """
+    level: list[Any] = [obj] if type(obj) in _CONTAINERS else []
+    depth = 1
+    while level:
+        if depth > limit:
+            raise GossipError(f"JSON nested deeper than {limit} levels", limit=limit)
+        below: list[Any] = []
+        for value in level:
+            children = value.values() if type(value) is dict else value
+            below += [c for c in children if type(c) in _CONTAINERS]
+        level = below
+        depth += 1
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def parse_message(data: bytes | str, limits: GossipLimits = DEFAULT_LIMITS) -> Message:

@@ -9,7 +9,8 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
 - :class:`TrustGraph` and :class:`EvaluatorView` (``graph.py``): the contextual digraphs;
 - the algorithms on plain callables: :func:`moletrust`, :func:`tidaltrust`,
   :func:`pagerank_reference`, :func:`pagerank_sparse`, :func:`advogato_admission`,
-  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty`,
+  :func:`fairness_goodness`, :func:`distrust`, :func:`referral_penalty` (with
+  :func:`judge_referral`, and :class:`KeptJudgement` for erased referrals),
   :func:`moletrust_trustlet` (Trustlet's variant of MoleTrust);
 - many at once: :func:`pagerank_batch` (one sparse product for many sources),
   :func:`fairness_leave_one_out` (every edge refitted without itself), and the literature's
@@ -21,7 +22,7 @@ The public API of ``confiance.protocol.trust`` (sans-IO: no files, no clock):
 ``specs/trust.md`` is the normative description.
 """
 
-from .accountability import Penalty, ReferralOutcome, referral_penalty
+from .accountability import Penalty, ReferralOutcome, judge_referral, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission, sybil_bound
 from .arraygraph import ArrayAdjacency
 from .baselines import ebay_predictions, reciprocal_predictions
@@ -49,6 +50,7 @@ from .pagerank import PageRankResult, pagerank_reference, pagerank_sparse
 from .pathtrust import moletrust, moletrust_trustlet, tidaltrust
 from .policy import ADVOGATO_CAPACITIES, DEFAULT_POLICY, TrustPolicy
 from .results import DISTRUST_LAYERS, RankEntry, RankResult, TrustResult
+from .withdrawn import ENDINGS, ErasedReferral, KeptJudgement, ReferralWindow
 
 __all__ = [
     "ADVOGATO_CAPACITIES",
@@ -59,6 +61,7 @@ __all__ = [
     "DEFAULT_RATING_RULE",
     "DEFAULT_SIGN_RULE",
     "DISTRUST_LAYERS",
+    "ENDINGS",
     "STATUSES",
     "AdvogatoResult",
     "ArrayAdjacency",
@@ -69,9 +72,11 @@ __all__ = [
     "EdgeArrays",
     "EdgeListLimits",
     "EdgeListParser",
+    "ErasedReferral",
     "EvaluatorView",
     "FairnessResult",
     "Hop",
+    "KeptJudgement",
     "LeaveOneOut",
     "LoadReport",
     "PageRankResult",
@@ -81,6 +86,7 @@ __all__ = [
     "RankResult",
     "Reader",
     "ReferralOutcome",
+    "ReferralWindow",
     "Resolution",
     "TrustEngine",
     "TrustGraph",
@@ -94,6 +100,7 @@ __all__ = [
     "fairness_leave_one_out",
     "from_unit",
     "install_edge_arrays",
+    "judge_referral",
     "load_edge_arrays",
     "load_edge_list",
     "make_weight",

@@ -36,7 +36,7 @@ from __future__ import annotations
 import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,7 @@ import numpy.typing as npt
 from ..errors import RemoteProtocolError
 from ..model import Assertion, Scale
 from . import many
-from .accountability import Penalty, referral_penalty
+from .accountability import Penalty, judge_referral, referral_penalty
 from .advogato import AdvogatoResult, advogato_admission
 from .batch import BatchResult
 from .conversion import Claim, from_unit
@@ -59,6 +59,7 @@ from .pagerank import PageRankResult, pagerank_sparse
 from .pathtrust import moletrust, moletrust_layers, moletrust_trustlet, tidaltrust_support
 from .policy import DEFAULT_POLICY, TrustPolicy
 from .results import DISTRUST_LAYERS, RankEntry, RankResult, TrustResult, check_layers, num
+from .withdrawn import ErasedReferral, KeptJudgement
 
 __all__ = [
     "ALGORITHMS",
@@ -139,6 +140,45 @@ class TrustEngine:
 
     def add_claims(self, claims: Iterable[Claim]) -> int:
         return self.graph.add_claims(claims)
+
+    # ------------------------------------------------------------- accountability
+    def judge_erased(self, erased: ErasedReferral) -> KeptJudgement | None:
+        """Judge a referral being erased, as its audience sees it, and keep the judgement.
+
+        The figure ``bad`` of ``specs/trust.md`` section 5 over the time the referral
+        vouched (``erased.since`` to ``erased.ended``), from the graph as it is (the
+        referral itself may already be gone: its vouch never counts anyway). ``None`` when
+        nothing was held against the referred party then: the referral simply disappears.
+        Otherwise the judgement is applied (:meth:`keep`) until ``ended`` + the policy's
+        ``withdrawn_referral_days``, and returned for the caller to store: a node keeps it
+        in place of the erased referral (who referred, to whom, in which context, how bad,
+        when; not whom it referred).
+        """
+        self.graph.remove(erased.referral)
+        ended = erased.ended.timestamp()
+        expires = ended + self.policy.withdrawn_referral_days * 86400.0
+        if self.graph.now is not None and expires <= self.graph.now:
+            return None
+        view = self.graph.view(erased.audience, erased.context)
+        bad = judge_referral(view, erased.referrer, erased.referred,
+                             since=erased.since.timestamp(), until=ended)
+        if bad <= 0:
+            return None
+        judgement = KeptJudgement(
+            referral=erased.referral, referrer=erased.referrer, audience=erased.audience,
+            context=erased.context, bad=bad, ended=erased.ended,
+            expires=datetime.fromtimestamp(expires, UTC))
+        self.graph.keep(judgement)
+        return judgement
+
+    def keep(self, judgement: KeptJudgement) -> bool:
+        """Apply a kept judgement of an erased referral (a node's, read back from its
+        store at start-up); see :meth:`TrustGraph.keep`."""
+        return self.graph.keep(judgement)
+
+    def forget(self, referral: str) -> bool:
+        """Stop applying the kept judgement of an erased referral."""
+        return self.graph.forget(referral)
 
     # ------------------------------------------------------------- helpers
     def resolve_context(self, context: str | None) -> str:

@@ -13,6 +13,11 @@ assertions gets the same answer as one that tracks statuses:
 - :meth:`TrustGraph.refresh` applies the clock the caller passes: expiry and start of
   validity. The graph never reads a clock itself.
 
+Referrals are also kept track of after they stop counting (revoked, expired, replaced,
+rejected by their subject: :meth:`TrustGraph.referral_windows`), with the judgements a node
+keeps of erased ones (:meth:`TrustGraph.keep`), for referral accountability
+(``accountability.py``): withdrawing a referral does not buy back what it cost.
+
 Updates are incremental: adding or removing a claim touches one edge and marks the issuer's
 row *dirty*; compiled matrices (``matrix.py``) are rebuilt only when many rows are dirty,
 and otherwise patched row by row at query time.
@@ -50,6 +55,7 @@ from .conversion import (
     resolve_claims,
 )
 from .policy import DEFAULT_POLICY, TrustPolicy
+from .withdrawn import KeptJudgement, ReferralWindow
 
 __all__ = ["STATUSES", "EvaluatorView", "TrustGraph"]
 
@@ -67,6 +73,7 @@ class _Record:
     status: str
     slot: tuple[Any, ...] | None
     revoked: bool = False
+    revoked_at: float | None = None  # the earliest revocation's validFrom (seconds)
     decision: tuple[float, str, bool] | None = None  # (time, acceptance id, accepted)
     active: bool = False
 
@@ -137,6 +144,13 @@ class TrustGraph:
         self._slots: dict[tuple[Any, ...], set[str]] = {}
         self._recognitions: dict[tuple[str, str], dict[str, Claim]] = {}
         self._referrals: dict[tuple[str, str, str], dict[str, Claim]] = {}
+        # every Referral held, whatever its status: (context, audience, referrer) -> ids
+        self._referral_records: dict[tuple[str, str, str], set[str]] = {}
+        # judgements kept of erased referrals: (context, audience, referrer) -> id -> judgement
+        self._kept: dict[tuple[str, str, str], dict[str, KeptJudgement]] = {}
+        self._kept_expiry: list[tuple[float, str]] = []
+        #: The clock last applied by :meth:`refresh` (seconds), ``None`` before any.
+        self.now: float | None = None
         self._imports: dict[tuple[str, str], dict[str, int]] = {}
         self._waiting: dict[str, list[tuple[str, str, Assertion]]] = {}
         self._expiry: list[tuple[float, str]] = []
@@ -166,6 +180,8 @@ class TrustGraph:
         record = _Record(assertion=assertion, claim=claim, status=status,
                          slot=_slot(assertion))
         self._records[assertion_id] = record
+        if claim is not None and claim.kind == "Referral":
+            self._referral_records.setdefault(_referral_key(claim), set()).add(assertion_id)
         if assertion.valid_until is not None:
             heapq.heappush(self._expiry, (assertion.valid_until.timestamp(), assertion_id))
         if status == "not-yet-valid":
@@ -198,6 +214,12 @@ class TrustGraph:
         record = self._records.pop(assertion_id, None)
         if record is None:
             return False
+        if record.claim is not None and record.claim.kind == "Referral":
+            key = _referral_key(record.claim)
+            held = self._referral_records.get(key, set())
+            held.discard(assertion_id)
+            if not held:
+                self._referral_records.pop(key, None)
         changed = self._set_active(record, False)
         if record.slot is not None:
             ids = self._slots.get(record.slot, set())
@@ -211,7 +233,11 @@ class TrustGraph:
     def refresh(self, now: datetime) -> list[str]:
         """Apply the clock: expire what ended, start what began; the ids whose status changed."""
         ts = now.timestamp()
+        self.now = ts
         changed: list[str] = []
+        while self._kept_expiry and self._kept_expiry[0][0] <= ts:
+            _, referral = heapq.heappop(self._kept_expiry)
+            self._drop_kept(referral, before=ts)
         while self._expiry and self._expiry[0][0] <= ts:
             _, aid = heapq.heappop(self._expiry)
             record = self._records.get(aid)
@@ -273,6 +299,9 @@ class TrustGraph:
         if kind == "revoke":
             if other.issuer != target.assertion.issuer:
                 return False  # only the issuer revokes (the node refuses the rest)
+            when = other.valid_from.timestamp()
+            if target.revoked_at is None or when < target.revoked_at:
+                target.revoked_at = when
             target.revoked = True
         else:
             if not isinstance(other, Acceptance) or other.issuer != target.assertion.about:
@@ -474,6 +503,109 @@ class TrustGraph:
         """Active Referrals by ``referrer`` addressed to ``audience`` in ``context``."""
         return tuple(self._referrals.get((context, audience, referrer), {}).values())
 
+    def referral_windows(self, context: str, audience: str, referrer: str
+                         ) -> list[ReferralWindow]:
+        """Every referral by ``referrer`` to ``audience`` in ``context`` that vouches or has
+        vouched, with when it stopped (accountability, ``specs/trust.md`` section 5).
+
+        Standing ones first (the active claims, including those of edge lists), then those
+        that stopped counting and still cost something: revoked (ended at the earliest
+        revocation's ``validFrom``), expired (at ``validUntil``), replaced by a newer
+        referral of the same slot (at the newer one's ``validFrom``), rejected by the
+        referred party (at the rejection's ``validFrom``). One that stopped before it began,
+        or whose cost lapsed (``ended`` + the policy's term, against the clock of
+        :meth:`refresh`), is left out; so is one whose end the graph cannot date (a status
+        given from outside).
+        """
+        key = (context, audience, referrer)
+        standing = self._referrals.get(key, {})
+        out = [ReferralWindow(referral=c.id, referred=c.subject, since=c.time)
+               for c in standing.values()]
+        term = self.policy.withdrawn_referral_days * 86400.0
+        for aid in self._referral_records.get(key, ()):
+            record = self._records[aid]
+            if aid in standing or record.claim is None:
+                continue
+            ended, state = self._ending(record)
+            since = record.claim.time
+            if ended is None or ended <= since:
+                continue
+            expires = ended + term
+            if self.now is not None and expires <= self.now:
+                continue
+            out.append(ReferralWindow(referral=aid, referred=record.claim.subject, since=since,
+                                      ended=ended, expires=expires, state=state))
+        return out
+
+    def _ending(self, record: _Record) -> tuple[float | None, str]:
+        """When and how a held referral that is not active stopped counting."""
+        status = record.effective()
+        if status == "revoked":
+            return record.revoked_at, "revoked"
+        if status == "rejected-by-subject":
+            return (record.decision[0] if record.decision is not None else None,
+                    "rejected-by-subject")
+        if status == "expired":
+            until = record.assertion.valid_until
+            return (until.timestamp() if until is not None else None), "expired"
+        if status == "valid" and record.slot is not None:  # replaced by a newer one
+            since = record.assertion.valid_from.timestamp()
+            for other in self._slots.get(record.slot, ()):
+                rec = self._records[other]
+                newer = rec.assertion.valid_from.timestamp()
+                if rec.active and newer > since:
+                    return newer, "replaced"
+        return None, status
+
+    def has_referred(self, context: str, audience: str, referrer: str, referred: str) -> bool:
+        """Whether ``referrer`` refers (or referred, in a referral still held) ``referred``
+        to ``audience`` in ``context``: an interested party in judging that referral."""
+        key = (context, audience, referrer)
+        if any(c.subject == referred for c in self._referrals.get(key, {}).values()):
+            return True
+        return any(self._records[aid].assertion.about == referred
+                   for aid in self._referral_records.get(key, ()))
+
+    def kept(self, context: str, audience: str, referrer: str) -> tuple[KeptJudgement, ...]:
+        """The judgements kept of ``referrer``'s erased referrals to ``audience`` in
+        ``context`` that still count (:meth:`keep`)."""
+        held = self._kept.get((context, audience, referrer))
+        if not held:
+            return ()
+        return tuple(j for j in held.values()
+                     if self.now is None or j.expires.timestamp() > self.now)
+
+    def keep(self, judgement: KeptJudgement) -> bool:
+        """Apply a node's judgement of an erased referral until it expires; ``False`` if
+        one for that referral is applied already (or it has expired by :meth:`refresh`'s
+        clock)."""
+        expires = judgement.expires.timestamp()
+        if self.now is not None and expires <= self.now:
+            return False
+        key = (judgement.context, judgement.audience, judgement.referrer)
+        held = self._kept.setdefault(key, {})
+        if judgement.referral in held:
+            return False
+        held[judgement.referral] = judgement
+        heapq.heappush(self._kept_expiry, (expires, judgement.referral))
+        return True
+
+    def forget(self, referral: str) -> bool:
+        """Stop applying the kept judgement of ``referral``; ``True`` if one was applied."""
+        return self._drop_kept(referral)
+
+    def _drop_kept(self, referral: str, before: float | None = None) -> bool:
+        for key, held in list(self._kept.items()):
+            judgement = held.get(referral)
+            if judgement is None or (before is not None
+                                     and judgement.expires.timestamp() > before):
+                continue
+            del held[referral]
+            if not held:
+                del self._kept[key]
+            return True
+        return False
+
     def view(self, evaluator: str, context: str) -> EvaluatorView:
         """How ``evaluator`` sees ``context``: base weights with its own Recognitions applied."""
         readers = compile_readers(self.recognitions(context, evaluator))
@@ -573,3 +705,7 @@ class EvaluatorView:
     def claims(self, u: str, v: str) -> tuple[Claim, ...]:
         data = self.graph.succ.get(u, {}).get(v)
         return () if data is None else tuple(data["claims"])
+
+
+def _referral_key(claim: Claim) -> tuple[str, str, str]:
+    return (claim.context, claim.audience or "", claim.issuer)

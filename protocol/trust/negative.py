@@ -22,6 +22,7 @@ their propagation (``pathtrust.py``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .graph import EvaluatorView
@@ -50,8 +51,9 @@ def distrust(view: EvaluatorView, source: str, target: str, *,
              since: float | None = None) -> Distrust:
     """The one-step distrust figure ``d(source, target)`` of the module docstring.
 
-    ``since`` (seconds) keeps only negative statements made at or after that time (the
-    referral accountability rule); positive opinions weigh in whatever their time.
+    ``since`` (seconds) keeps only negative statements made at or after that time;
+    positive opinions weigh in whatever their time. (Referral accountability judges a
+    referral by its own figure, ``accountability.judge_referral``.)
     """
     if source == target or target not in view.graph:
         return NONE
@@ -63,16 +65,7 @@ def distrust(view: EvaluatorView, source: str, target: str, *,
         return Distrust(value=0.0, direct=True, sources=())
     num = den = 0.0
     sources: list[tuple[str, float]] = []
-    preds = view.graph.pred[target]
-    out = view.graph.succ.get(source, {})
-    candidates = [j for j in out if j in preds] if len(out) < len(preds) \
-        else [j for j in preds if j in out]
-    for j in candidates:
-        if j == source:
-            continue
-        trust_j = view.edge_weight(source, j)
-        if trust_j is None or trust_j <= 0:
-            continue
+    for j, trust_j in trusted_acquaintances(view, source, target):
         res = view.resolve(j, target)
         if res is None:
             continue
@@ -83,3 +76,20 @@ def distrust(view: EvaluatorView, source: str, target: str, *,
     if den <= 0 or num <= 0:
         return NONE
     return Distrust(value=min(1.0, num / den), direct=False, sources=tuple(sorted(sources)))
+
+
+def trusted_acquaintances(view: EvaluatorView, source: str, target: str
+                          ) -> Iterator[tuple[str, float]]:
+    """``source``'s trusted acquaintances that have an edge to ``target``, each with
+    ``w(source, j) > 0``: whose opinions of ``target`` the one-step figures average (here
+    and in referral accountability's judgement, ``accountability.py``)."""
+    preds = view.graph.pred[target]
+    out = view.graph.succ.get(source, {})
+    candidates = [j for j in out if j in preds] if len(out) < len(preds) \
+        else [j for j in preds if j in out]
+    for j in candidates:
+        if j == source:
+            continue
+        trust_j = view.edge_weight(source, j)
+        if trust_j is not None and trust_j > 0:
+            yield j, trust_j

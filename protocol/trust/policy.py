@@ -57,6 +57,10 @@ class TrustPolicy:
     referral_penalty_cap:
         Most a referrer can lose at one audience in one context, whatever the number of bad
         referrals: 0.3.
+    withdrawn_referral_days:
+        How long a referral that stopped counting (revoked, expired, replaced, rejected by
+        its subject, erased) keeps costing its referrer what it cost, from when it stopped:
+        365 days.
     max_paths:
         Strongest paths listed in an explanation: 3.
     advogato_capacities:
@@ -72,6 +76,7 @@ class TrustPolicy:
     threshold: float = 0.5
     referral_penalty: float = 0.1
     referral_penalty_cap: float = 0.3
+    withdrawn_referral_days: float = 365.0
     max_paths: int = 3
     advogato_capacities: tuple[int, ...] = ADVOGATO_CAPACITIES
 
@@ -82,6 +87,10 @@ class TrustPolicy:
         _unit("threshold", self.threshold)
         _unit("referral_penalty", self.referral_penalty)
         _unit("referral_penalty_cap", self.referral_penalty_cap)
+        term = self.withdrawn_referral_days
+        if not isinstance(term, int | float) or not 0 < term <= 36_500:
+            raise LocalProtocolError("withdrawn_referral_days must lie in (0, 36500], "
+                                     f"got {term!r}")
         if not 0 < self.damping < 1:
             raise LocalProtocolError(f"damping must lie in (0, 1), got {self.damping!r}")
         if not 0 < self.tolerance < 1:

@@ -75,8 +75,7 @@ class TrustResult:
                          "sources": [{"node": n, "weight": num(w)}
                                      for n, w in self.distrust.sources]},
             "penalty": {"value": num(self.penalty.value),
-                        "referrals": [{"referral": o.referral, "referred": o.referred,
-                                       "bad": num(o.bad)} for o in self.penalty.referrals]},
+                        "referrals": [o.to_json() for o in self.penalty.referrals]},
             "paths": [p.to_json() for p in self.paths],
             "details": dict(self.details),
             "notes": list(self.notes),

@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE.parent / "node"))
 
 
 def _settings() -> Any:
-    from confiance.node.peers import GossipSettings
+    from confiance.node.peers.settings import GossipSettings
 
     return GossipSettings(flush_interval=0.05, anti_entropy_interval=10.0,
                           request_timeout=60.0, graft_timeout=2.0, retry_timeout=1.0,
@@ -54,7 +54,7 @@ async def _worker_main(conn: Connection, indices: list[int], ports: list[int], r
                        edges: list[tuple[int, int]]) -> None:
     from gossipnet import LiveNode
 
-    from confiance.node.peers import current_origin
+    from confiance.node.peers.mesh import current_origin
     from confiance.protocol.ids import parse_assertion_id
 
     settings = _settings()

@@ -97,6 +97,7 @@ def test_personal_and_node_pages(browser: Any, node: LiveNode, page: Any, shots:
     page.goto(node.base + "/")
     assert "Market E1" in page.locator("h1").inner_text()
     assert "Top seller" in page.locator("main").inner_text()
+    assert "never more than three tenths in all" in page.locator("main").inner_text()
     violations = axe_violations(page)
     assert not violations, describe(violations)
     page.screenshot(path=str(shots / "node-page.png"), full_page=True)

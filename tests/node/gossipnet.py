@@ -24,12 +24,14 @@ from confiance.node.app import create_app
 from confiance.node.config import NodeConfig, RateLimit
 from confiance.node.context import NODE, Node
 from confiance.node.datadir import initialise_data_dir, is_initialised
-from confiance.node.peers import GOSSIP, GOSSIP_SETTINGS, Gossip, GossipSettings
+from confiance.node.peers.engine import GOSSIP, Gossip
+from confiance.node.peers.settings import GOSSIP_SETTINGS, GossipSettings
 from confiance.node.running import ServeLock, new_record
 from confiance.node.tls import server_context
 
 GENEROUS = RateLimit(per_second=100_000, burst=100_000)
-FAST = GossipSettings(flush_interval=0.02, anti_entropy_interval=1.0, request_timeout=5.0,
+FAST = GossipSettings(flush_interval=0.02, ihave_interval=0.1, anti_entropy_interval=1.0,
+                      request_timeout=5.0,
                       tick_interval=0.05, graft_timeout=0.5, retry_timeout=0.3,
                       backoff_base=0.1, backoff_cap=1.0, anti_entropy_grace=0.3)
 
@@ -177,10 +179,12 @@ def partition(side_a: list[LiveNode], side_b: list[LiveNode]) -> None:
     """Cut every link between the two sides, both ways (each side still gossips inside)."""
     for side, other in ((side_a, side_b), (side_b, side_a)):
         for node in side:
-            node.gossip.http = _Cut(node.gossip.http, {n.url for n in other})  # type: ignore[assignment]
+            client = node.gossip.client
+            client.http = _Cut(client.http, {n.url for n in other})  # type: ignore[assignment]
 
 
 def heal(nodes: list[LiveNode]) -> None:
     for node in nodes:
-        if isinstance(node.gossip.http, _Cut):
-            node.gossip.http = node.gossip.http.inner
+        client = node.gossip.client
+        if isinstance(client.http, _Cut):
+            client.http = client.http.inner

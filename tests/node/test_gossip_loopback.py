@@ -12,6 +12,7 @@ import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from gossipnet import (
 from nodehelpers import Party, now
 
 from confiance.protocol.assertions import verify_assertion
-from confiance.protocol.gossip import Ack, Push, encode_message, parse_message
+from confiance.protocol.gossip import Ack, Ihave, Push, Want, encode_message, parse_message
 from confiance.protocol.ids import digest_of
 
 N = 8
@@ -264,4 +265,72 @@ async def test_a_lost_prune_is_repeated_and_only_a_peer_ignoring_it_is_dropped(
         assert listed["status"] in ("throttled", "dropped")
         assert listed["counters"]["duplicates"] > 50 and status == 429
     finally:
+        await rogue.stop()
+
+
+async def test_nothing_is_sent_to_a_peer_known_to_hold_it(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """A peer that announced an id (or pushed it) holds it: when the assertion turns up
+    here, neither its payload nor its id is queued for that peer (under load a queued
+    payload would often be a duplicate by the time it is sent); other ids are."""
+    from gossipnet import FAST
+
+    target = LiveNode(tmp_path / "t", free_ports(1)[0], replace(FAST, flush_interval=30.0))
+    rogue = KeyServer(free_ports(1)[0])
+    await target.start()
+    await rogue.start()
+    try:
+        await peer(http, target, rogue)  # type: ignore[arg-type]
+        _, welcome = await gossip_call(
+            http, target, hello_bytes(rogue.url, rogue.key, target.node.did), None)
+        held, other = docs(Party(7), 2, "h")
+        announce = encode_message(Ihave(ids=(digest_of(held),), roots=(rogue.url,)))
+        status, answer = await gossip_call(http, target, announce, welcome.session)
+        assert status == 200 and isinstance(answer, Want)  # lacked here: a graft timer runs
+        link = target.gossip.links[rogue.url]
+
+        def queued() -> int:
+            counts = target.gossip.peer_json(link)["queued"]
+            return int(counts["push"] + counts["ihave"])
+
+        assert await target.submit(held) and queued() == 0  # announced by the rogue
+        assert await target.submit(other) and queued() == 1  # not: queued for it
+    finally:
+        await target.stop()
+        await rogue.stop()
+
+
+async def test_a_busy_event_loop_lengthens_the_gathering_before_a_visit(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """A worker gathers ``flush_interval`` before a visit; when that wait ends late (the
+    loop is busy), the next ones last ``flush_interval`` plus twice the smoothed lateness,
+    never beyond ``ihave_interval``; waking early counts as no lag."""
+    import time
+
+    from gossipnet import FAST
+
+    settings = replace(FAST, flush_interval=0.05, ihave_interval=0.5)
+    target = LiveNode(tmp_path / "t", free_ports(1)[0], settings)
+    rogue = KeyServer(free_ports(1)[0])
+    await target.start()
+    await rogue.start()
+    try:
+        await peer(http, target, rogue)  # type: ignore[arg-type]
+        mesh = target.gossip.mesh
+        assert mesh.gather_time() == pytest.approx(0.05)
+        for doc in docs(Party(8), 20, "busy"):  # a push for the peer: its worker gathers
+            assert await target.submit(doc)
+            await asyncio.sleep(0.01)
+            time.sleep(0.2)  # the loop is busy meanwhile: that gathering ends late
+            if mesh.loop_lag > 0:
+                break
+        assert 0.05 < mesh.gather_time() < 0.5
+        for _ in range(100):
+            mesh.note_lag(10.0)
+        assert mesh.gather_time() == pytest.approx(0.5)  # never past ihave_interval
+        for _ in range(200):
+            mesh.note_lag(-1.0)
+        assert mesh.gather_time() == pytest.approx(0.05, abs=1e-6)
+    finally:
+        await target.stop()
         await rogue.stop()

@@ -167,7 +167,7 @@ async def test_peers_say_when_the_peer_does_not_recognise_us(
         code, out, err = await asyncio.to_thread(run, capsys, "peers", "add", b.url,
                                                  "--name", "bee", "--data-dir", data)
         assert code == 0, err
-        advice = f"on that node run: confiance peers add {a.url}"
+        advice = f"on that node run: confiance peers add {a.url} [--data-dir ITS_DATA_DIR]"
         assert "first exchange: it does not recognise this node yet" in out and advice in out
         code, out, _ = await asyncio.to_thread(run, capsys, "peers", "list", "--data-dir",
                                                data)

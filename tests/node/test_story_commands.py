@@ -365,10 +365,56 @@ def test_subject_requests_are_bound_to_the_node_they_are_for(node: Node) -> None
     stolen = cli("subject", "accept", mark, "--key", other, "--node", node.url)
     assert stolen.returncode == 2 and "is refused" in stolen.stderr
     acceptance = export["issued"][0]["id"]
-    erased = cli("subject", "erase", "--ids", acceptance, "--key", path, "--node", node.url)
+    erased = cli("subject", "erase", "--ids", acceptance, "--key", path, "--node", node.url,
+                 "--wait-for", node.url)  # its own node: gone at once
     assert erased.returncode == 0 and erased.stdout.split() == [acceptance]
+    assert f"{node.url} no longer holds them (after " in erased.stderr
     again = json.loads(ok("subject", "export", "--key", path, "--node", node.url))
     assert again["issued"] == [] and [e["id"] for e in again["erased"]] == [acceptance]
+
+
+class _StillHolds(BaseHTTPRequestHandler):
+    """A peer the erasure never reached: it serves every assertion asked of it."""
+
+    asked: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ld+json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_erase_waits_for_a_peer_and_says_when_it_still_holds_them(node: Node) -> None:
+    person, path = key(node, "waiter")
+    mark = ok("marks", "award", "positive-feedback", "--subject", person, "--status",
+              "91% positive over 11 sales", "--value", "91", "--data-dir", str(node.data))
+    acceptance = ok("subject", "accept", mark, "--key", path, "--node", node.url)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StillHolds)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        peer = f"http://127.0.0.1:{server.server_address[1]}"
+        done = cli("subject", "erase", "--ids", acceptance, "--key", path, "--node", node.url,
+                   "--wait-for", peer, "--wait-timeout", "0.3")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.split() == [acceptance]  # erased here all the same
+    assert f"{peer} still holds 1 of them after 0.3 s" in done.stderr
+    short = acceptance.rsplit(";", 1)[-1]
+    assert _StillHolds.asked and set(_StillHolds.asked) == {f"/assertions/{short}"}
+    assert len(_StillHolds.asked) >= 2  # asked again until the time was up
+    for wrong in ("0", "601", "soon"):
+        refused = cli("subject", "erase", "--all", "--key", path, "--node", node.url,
+                      "--wait-timeout", wrong)
+        assert refused.returncode == 2 and "--wait-timeout" in refused.stderr
 
 
 # ------------------------------------------------------------------ badges check

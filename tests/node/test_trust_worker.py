@@ -121,3 +121,43 @@ async def test_changes_and_queries_keep_their_order() -> None:
         assert await worker.run(score) is None
     finally:
         worker.close()
+
+
+async def test_fed_assertions_count_in_the_next_query_and_arrive_without_one() -> None:
+    """Fed assertions are gathered for one job (a worker wake per batch, not per assertion),
+    yet a query made right after ``feed`` counts them, and without any query they reach
+    the engine soon."""
+    from confiance.node.storage import AssertionRecord, StoredAssertion
+
+    worker = TrustWorker(TrustEngine())
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+
+    def stored(n: int) -> StoredAssertion:
+        rating = Rating(issuer=A, subject=f"did:web:s{n}.example", score=8, context="default",
+                        scale=Scale(minimum=-10, maximum=10),
+                        valid_from=datetime(2026, 1, 1, tzinfo=UTC))
+        record = AssertionRecord(id="ni:///sha-256;" + f"{n:043d}", kind="Rating", issuer=A,
+                                 subject=rating.subject, target=None, context="default",
+                                 slot=None, valid_from=rating.valid_from, valid_until=None,
+                                 created=None, accepted=None, status_index=None, document=b"")
+        return StoredAssertion(record=record, seq=n, received_at=now, revoked_by=None,
+                               superseded_by=None, decision=None, parsed=rating)
+
+    def held(engine: TrustEngine) -> int:
+        return sum(1 for n in range(4) if engine.trust(
+            A, f"did:web:s{n}.example", "default", "moletrust", explain=False).value)
+
+    try:
+        for n in range(3):
+            worker.feed(stored(n), now)
+        assert await worker.run(held) == 3  # at once: no FEED_DELAY waited
+        worker.feed(stored(3), now)
+        for _ in range(int(BOUND / 0.01)):
+            if worker.engine.trust(A, "did:web:s3.example", "default", "moletrust",
+                                   explain=False).value:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("a fed assertion never reached the engine without a query")
+    finally:
+        worker.close()

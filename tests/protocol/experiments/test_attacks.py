@@ -166,12 +166,26 @@ def test_false_referrals_cost_the_referrer_at_the_audience(algorithm: str) -> No
     before, after = _at(r, 1, algorithm), _at(r, 2, algorithm)
     assert before["referrer"]["penalty"] == 0.0 and before["referrer"]["referrals"] == 3
     referrer = after["referrer"]
-    # the audience's own acquaintances rated each referred party -1: the rule's cost
+    # the audience's own acquaintances rated each referred party -1, and the referrer's
+    # own vouches are no evidence for them: each referral is fully bad (1, not 0.7), and
+    # three cost 3 x 0.1, the cap
     assert referrer["penalty"] == pytest.approx(referrer["expected_penalty"])
-    assert referrer["penalty"] > 0
-    assert referrer["penalty"] <= 0.3  # the cap
+    assert referrer["penalty"] == pytest.approx(0.3)
     assert referrer["score"] == pytest.approx(referrer["raw"] * (1 - referrer["penalty"]))
     assert after["control"]["penalty"] == 0.0  # good referrals cost nothing
+
+
+def test_the_false_referrals_figures_quoted_in_specs_trust() -> None:
+    """``specs/trust.md`` section 5 quotes this run (ppr, seed 3): a raw 0.0223 becomes
+    0.0156 after the cap (0.0176 when the referrer's own vouches diluted each referral to
+    about 0.7 bad, a penalty of 0.210); the control referrer keeps 0.0214."""
+    after = _at(_run({"type": "false-referrals", "referrals": 3, "raters": 2}, ["ppr"]), 2,
+                "ppr")
+    referrer, control = after["referrer"], after["control"]
+    assert referrer["raw"] == pytest.approx(0.0223, abs=5e-5)
+    assert referrer["score"] == pytest.approx(0.0156, abs=5e-5)
+    assert referrer["raw"] * (1 - 0.210) == pytest.approx(0.0176, abs=5e-5)
+    assert control["score"] == pytest.approx(0.0214, abs=5e-5)
 
 
 def test_layers_are_recorded_and_change_the_outcome() -> None:

@@ -1,7 +1,7 @@
 """A round-based simulated network of Plumtree nodes, for tests (no sockets, no clock).
 
 Each round delivers every message sent in the previous round, so "rounds" are hops. The
-messages mirror the HTTP exchanges of node/peers.py: ``push`` (payload, answered by an ack
+messages mirror the HTTP exchanges of node/peers/: ``push`` (payload, answered by an ack
 that may carry prune), ``ihave`` (answered by want), ``graft`` (answered by push), and
 ``prune``. Payload copies are counted to give the duplication factor.
 """

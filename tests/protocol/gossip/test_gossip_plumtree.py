@@ -94,6 +94,67 @@ def test_zero_timeout_pulls_at_once_and_memory_is_bounded() -> None:
     assert tree.missing == 2
 
 
+def _late_tree(tree: Plumtree, ids: list[bytes], lateness: float, start: float) -> float:
+    """Each id announced by ``q``, grafted from it when due, then the tree's copy arrives
+    from ``p`` ``lateness`` seconds after the announcement; returns the time after."""
+    now = start
+    for msg_id in ids:
+        tree.on_ihave([msg_id], "q", now=now)
+        due = tree.next_deadline()
+        assert due is not None
+        if due < now + lateness:
+            assert [g.peer for g in tree.due(due)] == ["q"]
+            tree.on_push(msg_id, "q", first=True, now=due + 0.1)  # the graft's answer
+            tree.on_push(msg_id, "p", first=False, now=now + lateness)  # the tree, late
+        else:
+            tree.on_push(msg_id, "p", first=True, now=now + lateness)  # in time
+        now += lateness + 1
+    return now
+
+
+def test_published_plumtree_keeps_its_fixed_graft_timeout() -> None:
+    tree = Plumtree(["p", "q"], PlumtreeConfig(graft_timeout=2, retry_timeout=1))
+    _late_tree(tree, [bytes([n]) * 32 for n in range(20)], lateness=6, start=0)
+    assert tree.graft_delay() == 2
+    tree.on_ihave([A], "q", now=1000)
+    assert tree.next_deadline() == 1002
+
+
+def test_adaptive_graft_timeout_follows_a_late_tree_within_its_bounds() -> None:
+    """A tree 6 s late: after a few premature grafts the timer waits for it (no more
+    grafts, so no more duplicates); capped; back to the floor once the tree is fast."""
+    config = PlumtreeConfig(graft_timeout=2, retry_timeout=1, max_graft_timeout=10)
+    tree = Plumtree(["p", "q"], config)
+    ids = [bytes([n]) * 32 for n in range(120)]
+    now = _late_tree(tree, ids[:10], lateness=6, start=0)
+    assert 6 < tree.graft_delay() <= 10
+    grafted_before = tree.due(now)
+    assert grafted_before == []
+    tree.on_ihave([ids[10]], "q", now=now)
+    assert tree.next_deadline() == pytest.approx(now + tree.graft_delay())
+    tree.on_push(ids[10], "p", first=True, now=now + 6)  # in time now: no graft
+    assert tree.due(now + 6) == []
+    now = _late_tree(tree, ids[11:20], lateness=60, start=now + 7)
+    assert tree.graft_delay() == 10  # the cap
+    _late_tree(tree, ids[20:120], lateness=0.5, start=now)
+    assert tree.graft_delay() == 2  # the floor
+
+
+def test_a_pulled_payload_is_not_a_sample() -> None:
+    """The answer to a graft says how fast the pull was, not the tree: no estimate from it
+    (it would only ever be later than the timer, and push the timeout up for nothing)."""
+    tree = Plumtree(["p", "q"], PlumtreeConfig(graft_timeout=2, retry_timeout=1,
+                                               max_graft_timeout=10))
+    for n in range(10):
+        now = 10.0 * n
+        tree.on_ihave([bytes([n]) * 32], "q", now=now)
+        tree.due(now + 2)
+        tree.on_push(bytes([n]) * 32, "q", first=True, now=now + 5)  # answered, slowly
+    assert tree.graft_delay() == 2
+    with pytest.raises(LocalProtocolError):
+        PlumtreeConfig(graft_timeout=2, max_graft_timeout=1)
+
+
 def test_removed_announcer_is_not_grafted() -> None:
     tree = Plumtree(["p", "q"], PlumtreeConfig(graft_timeout=1, retry_timeout=1))
     tree.on_ihave([A], "p", now=0)

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["pagerank", "elimination", "pathtrust", "advogato", "fairness", "baselines"]
+MODULES = ["pagerank", "elimination", "pathtrust", "advogato", "fairness", "baselines",
+           "accountability"]
 
 
 @pytest.mark.parametrize("name", MODULES)

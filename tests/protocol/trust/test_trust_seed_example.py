@@ -46,10 +46,13 @@ def test_the_seed_example() -> None:
     assert engine.trust(E1, ALICE, "seller").value == 1.0  # nothing bad yet
     engine.add(aid("bad"), rating("Carol", "Bob", -10, day=2))
     standing = engine.trust(E1, ALICE, "seller")
-    assert standing.value is not None and 0.9 < standing.value < 1.0  # slightly lower
+    assert standing.value == 0.9  # a tenth lower: slightly
     assert standing.penalty.referrals[0].referral == aid("ref")
-    # d(E1, Bob) = 0.9 * 1 / (0.9 + 1.0): Carol distrusts Bob, Alice (trusted 1.0) vouches.
-    assert abs(standing.penalty.value - 0.1 * 0.9 / 1.9) < 1e-12
+    # bad = 0.9 * 1 / 0.9: Carol (trusted 0.9) distrusts Bob; Alice's own vouch for him is
+    # no evidence that her referral was good (it would have made it 0.9 / 1.9)
+    assert standing.penalty.referrals[0].bad == 1.0 and standing.penalty.value == 0.1
+    # Bob's general distrust figure at E1 still weighs Alice's word beside Carol's
+    assert abs(engine.trust(E1, BOB, "seller").distrust.value - 0.9 / 1.9) < 1e-12
     # Only at the audience: E2's view of Alice is untouched.
     assert engine.trust(E2, ALICE, "seller").score == 4.0
 
