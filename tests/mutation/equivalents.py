@@ -29,6 +29,10 @@ _BOUND = ("the bound's value: the test fills exactly MAX_WAITING statuses, then 
           "checks the oldest goes, whatever the constant says (it is a memory figure)")
 _EMPTY_LEFT = ("memory only: an empty index entry is left behind; reading it gives () exactly "
                "as a missing one does")
+_UNIT = ("a cap that never bites: weights lie in [-1, 1], so -weight and a trust-weighted mean "
+         "of -weights are at most 1")
+_SHARE = ("num and den are sums of non-negative terms and every term of num comes with one of "
+          "den: num > 0 implies den > 0, and num == 0 gives 0 by either branch")
 _NO_SLOT = ("unreachable: only Revocations and Acceptances have no slot, and they are handled "
             "before (they make no claim of their own); every record with a claim has a slot")
 _IMPORTS_COUNTED = ("the default is never used: a Recognition being unlinked was linked "
@@ -111,6 +115,18 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "ReconcileConfig: id_list_threshold: int = 8 -> id_list_threshold: int = 7": _TUNING,
     },
     "accountability": {
+        "judge_referral.negative: res.weight < 0 -> res.weight <= 0":
+            "a weight of exactly 0 adds 0 to what is held against (own: min(1, -0) = 0; "
+            "acquaintance: trust * 0) and its trust to the share's denominator either way",
+        "judge_referral: min(1.0, -own.weight) -> -own.weight": _UNIT,
+        "judge_referral: min(1.0, -own.weight) -> min(2.0, -own.weight)": _UNIT,
+        "judge_referral: min(1.0, num / den) -> num / den": _UNIT,
+        "judge_referral: min(1.0, num / den) -> min(2.0, num / den)": _UNIT,
+        "judge_referral: den > 0 and num > 0 -> den > 0 or num > 0": _SHARE,
+        "judge_referral: den > 0 -> den >= 0": _SHARE,
+        "judge_referral: den > 0 -> den != 0": _SHARE,
+        "judge_referral: num > 0 -> num >= 0": _SHARE,
+        "judge_referral: num > 0 -> num != 0": _SHARE,
         "Penalty.apply: standing > 0 -> standing >= 0":
             "at a standing of exactly 0 both give 0 (0 * (1 - penalty) == 0)",
     },
