@@ -45,6 +45,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "TrustGraph._unlink: self._recognitions.pop((context, claim.issuer), None) -> pass":
             _EMPTY_LEFT,
         "TrustGraph._unlink: self._referrals.pop(key, None) -> pass": _EMPTY_LEFT,
+        "TrustGraph.remove: self._referral_records.pop(key, None) -> pass": _EMPTY_LEFT,
         "TrustGraph.add: return self._set_active(record, record.effective() == 'valid') -> "
         "return None": _NO_SLOT,
         "TrustGraph.add: record.effective() == 'valid' -> record.effective() != 'valid'": _NO_SLOT,

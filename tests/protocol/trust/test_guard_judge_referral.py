@@ -49,3 +49,23 @@ def test_standing_referrals_are_listed_before_those_that_stopped() -> None:
     outcomes = referral_penalty(g.view(E1, "seller"), ALICE).referrals
     assert [o.referred for o in outcomes] == [BOB, did("Carol")], outcomes
     assert outcomes[0].ended is None and outcomes[1].ended is not None
+
+
+def test_who_referred_whom_to_whom_standing_or_stopped_or_erased() -> None:
+    g = TrustGraph()
+    g.add(aid("bob"), referral("Alice", "Bob", "E1", day=1))
+    g.add(aid("carol"), referral("Alice", "Carol", "E1", day=1))
+    g.add(aid("stop"), Revocation(issuer=ALICE, target=aid("carol"), context=None,
+                                  valid_from=at(2)))
+    assert g.has_referred("seller", E1, ALICE, BOB)  # standing
+    assert g.has_referred("seller", E1, ALICE, did("Carol"))  # stopped, still held
+    assert not g.has_referred("seller", E1, ALICE, did("Dan"))
+    assert not g.has_referred("seller", did("E2"), ALICE, BOB)  # to another audience
+    g.add(aid("stop-bob"), Revocation(issuer=ALICE, target=aid("bob"), context=None,
+                                      valid_from=at(3)))
+    g.remove(aid("stop"))  # a revocation record forgotten: nothing else changes
+    g.remove(aid("carol"))  # erased: no longer held
+    assert not g.has_referred("seller", E1, ALICE, did("Carol"))
+    assert g.has_referred("seller", E1, ALICE, BOB)  # stopped, still held
+    g.remove(aid("bob"))
+    assert not g.has_referred("seller", E1, ALICE, BOB)
