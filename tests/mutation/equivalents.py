@@ -139,6 +139,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "type(doc) is dict and isinstance(doc, Mapping)":
             "only a document that is a Mapping but no dict tells them apart, and such a "
             "document is refused ('a credential is a JSON object') whatever proofs are read",
+        "verify: len(proofs) > 1 -> len(proofs) != 1":
+            "inside the loop over the proofs there is at least one: > 1 and != 1 agree",
         "verify: len(proofs) > 1 -> len(proofs) != 1 #2":
             "inside the loop over the proofs there is at least one: > 1 and != 1 agree",
         "_verify_one: proof_context is None or proof_context == unsecured['@context'] -> "
