@@ -302,6 +302,8 @@ def _quick_check(doc: dict[str, Any], limits: Limits, urls: frozenset[str] | Non
                         raise _Suspect
                     plain = False
                     size += 12 * len(floats)
+                if bool in kinds:  # as the precise walk counts them: 5 each ("false")
+                    size += 5 * sum(type(c) is bool for c in children)
             if strings:
                 joined = "".join(strings)
                 if not joined.isascii():

@@ -26,7 +26,7 @@ LOADER = default_loader()
 TIGHT = Limits(max_depth=4, max_string_length=24, max_values=30, max_bytes=150)
 
 GOOD_KEYS = ["id", "type", "@type", "@id", "@value", "@vocab", "name", "score", "comment",
-             "credentialSubject", "trustContext", "", "é", "\U0001f600"]
+             "credentialSubject", "trustContext", "", "é", "\U0001f600", "\uffff"]
 KEYS = st.sampled_from(GOOD_KEYS * 5 + ["@context", "a\ud800", "x" * 25])  # some refused
 STRINGS = st.sampled_from([
     "did:example:abc", "https://example.org/a", "https://x.org/a b", "urn:uuid:1", "",
@@ -34,10 +34,10 @@ STRINGS = st.sampled_from([
     "2024-01-01T00:00:00Z", "x", "ab,c:d", "é", "line\nbreak", "a:\u0001", "a:b\n",
     "\U0001f600:x", "é:x", "1:x", "Note: two words", "did:ex:a<b", "x+y.z-w:ok", "a_b:c",
     "s:\ud800", "y" * 25, CREDENTIALS_V2_URL, CONFIANCE_V1_URL,
-    "https://not.allowed/ctx",
+    "https://not.allowed/ctx", "#frag", "score:x", "status:a b", "@x:y", "_x:y",
 ]) | st.text(max_size=14)
 SCALARS = (STRINGS | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
-           | st.sampled_from([0.5, -1.25, 5.0, 1e22, 3.0e-7])
+           | st.sampled_from([0.5, -1.25, 5.0, 1e22, 1e21, -1e21, 3.0e-7])
            | st.sampled_from([None, float("nan"), float("inf"), MAX_SAFE_INTEGER + 1,
                               -MAX_SAFE_INTEGER - 1, []]))  # refused (the last branch)
 NODES = st.recursive(
@@ -94,6 +94,7 @@ def test_fast_walk_agrees_at_every_limit(limits: Limits) -> None:
         docs.append({"name": "x" * n, "score": [1, 2.5, True], "id": "urn:x:" + "y" * n})
         docs.append({"type": ["VerifiableCredential"] * (n % 20 + 1), "score": list(range(n))})
         docs.append({"comment": ["é" * n, "\U0001f600" * (n // 2)], "é" * (n // 3): n})
+        docs.append({"name": "x" * n, "flag": True, "count": 5, "ratio": 0.5, "\uffff": 1})
         nested: Any = n
         for _ in range(n % 7):
             nested = {"credentialSubject": [nested]}
@@ -105,6 +106,36 @@ def test_fast_walk_agrees_at_every_limit(limits: Limits) -> None:
             == reference
         outcomes.add(reference == "refused")
     assert outcomes == {True, False}
+
+
+def _quick_outcome(doc: Any, limits: Limits, loader: Any) -> Any:
+    try:
+        return jsondoc._quick_check(doc, limits, None if loader is None else loader.urls)
+    except (jsondoc._Suspect, UnicodeEncodeError):
+        return "suspect"
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(KEYS, NODES, max_size=6), st.none() | CONTEXTS,
+       st.sampled_from([DEFAULT_LIMITS, TIGHT]), st.sampled_from([None, LOADER]))
+@example({"a": [1.5, float("inf")]}, None, DEFAULT_LIMITS, None)
+@example({"a": ["x", 2, "y" * 25]}, None, TIGHT, None)
+@example({"\uffff": 1}, None, DEFAULT_LIMITS, None)
+def test_quick_check_never_accepts_what_the_walk_refuses(body: dict[str, Any], context: Any,
+                                                          limits: Limits, loader: Any) -> None:
+    """The quick pass (no shape) decides alone when it finds nothing suspect: then the
+    precise walk must accept the document too, with the same ``jcs_plain``."""
+    doc = dict(body)
+    if context is not None:
+        doc["@context"] = context
+    quick = _quick_outcome(doc, limits, loader)
+    reference = _outcome(lambda d, lim: jsondoc._walk(d, lim, loader, False), doc, limits)
+    if quick != "suspect":
+        assert reference != "refused"
+        assert reference.jcs_plain is quick
+    if reference != "refused":
+        assert inspect_document(doc, limits, loader, shape=False) == reference
+        assert reference.shape is None and reference.leaves is None
 
 
 # -- JCS -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 
 from confiance.protocol.contexts import default_loader
 from confiance.protocol.errors import (
+    ContextError,
     DocumentTooLarge,
     LimitExceeded,
     MalformedDocument,
@@ -28,6 +29,7 @@ from confiance.protocol.limits import Limits
 
 LIMITS = Limits(max_depth=6, max_string_length=40, max_values=30, max_bytes=600)
 LOADER = default_loader()
+LOADER_URL = sorted(LOADER.urls)[0]
 
 
 def _parse(doc: Any) -> None:
@@ -42,7 +44,18 @@ def _walk(doc: Any) -> None:
     inspect_document(doc, LIMITS, LOADER)
 
 
-DOORS: list[Callable[[Any], None]] = [_parse, _parse_bytes, _walk]
+def _quick(doc: Any) -> None:
+    """The quick pass (no loader): what parse_json runs, but on a value built in memory."""
+    inspect_document(doc, LIMITS)
+
+
+def _quick_urls(doc: Any) -> None:
+    """The quick pass with the allow-listed context URLs (a loader, no shape)."""
+    inspect_document(doc, LIMITS, LOADER, shape=False)
+
+
+DOORS: list[Callable[[Any], None]] = [_parse, _parse_bytes, _walk, _quick, _quick_urls]
+MEMORY_DOORS: list[Callable[[Any], None]] = [_walk, _quick, _quick_urls]
 
 
 def _nested(depth: int) -> dict[str, Any]:
@@ -64,7 +77,10 @@ def _values(count: int) -> dict[str, Any]:
     (lambda n: {"k" * n: 1}, LIMITS.max_string_length, LimitExceeded),
     (lambda n: {"a": ["x" * n, "y"]}, LIMITS.max_string_length, LimitExceeded),
     (lambda n: {"a": [1, {"k" * n: 1}]}, LIMITS.max_string_length, LimitExceeded),
+    (lambda n: {"a": [1, "x" * n]}, LIMITS.max_string_length, LimitExceeded),
     (_values, LIMITS.max_values, LimitExceeded),
+    # the last value an empty object: the count is checked on entering it, and only past
+    (lambda n: {"a": list(range(n - 3)), "b": {}}, LIMITS.max_values, LimitExceeded),
 ])
 def test_at_the_limit_accepted_one_past_refused(door: Callable[[Any], None],
                                                  make: Callable[[int], Any], limit: int,
@@ -137,3 +153,140 @@ def test_a_circular_document_with_a_float_cannot_be_canonicalised_either() -> No
         canonicalize_jcs(loop)
     shared = [0.5]
     assert canonicalize_jcs({"a": shared, "b": shared}) == b'{"a":[0.5],"b":[0.5]}'
+
+
+# -- refusals that name what they refuse --------------------------------------------------------
+
+
+def test_too_large_is_refused_before_anything_is_read() -> None:
+    """The byte cap is a work limit: an oversized input is never decoded nor parsed, so it
+    gets the size error (naming the limit) even when it is not JSON or not even text."""
+    too_many = LIMITS.max_bytes + 1
+    oversized: list[str | bytes] = ["\ud800" * too_many, "{" * too_many, b"{" * too_many,
+                                    b"\xff" * too_many]
+    for data in oversized:
+        with pytest.raises(DocumentTooLarge) as caught:
+            parse_json(data, LIMITS)
+        assert caught.value.detail["limit"] == LIMITS.max_bytes
+        assert str(LIMITS.max_bytes) in caught.value.message
+    # at the limit, the same text is read (and refused for what it is)
+    at_the_limit: list[str | bytes] = ["\ud800" * LIMITS.max_bytes, b"{" * LIMITS.max_bytes]
+    for at_limit in at_the_limit:
+        with pytest.raises(MalformedDocument):
+            parse_json(at_limit, LIMITS)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('{"n": 9007199254740992}', "integer 9007199254740992 is outside"),
+    ('{"n": -9007199254740992}', "integer -9007199254740992 is outside"),
+    ('{"n": 99999999999999999}', "integer 99999999999999999 is outside"),
+    # longer than any safe integer: refused on its length, before int() reads 5000 digits
+    ('{"n": 1' + "0" * 5000 + "}", "integer 1000000000000000000000000000000000000000 is out"),
+    ('{"n": 1e999}', "number 1e999 is out of range"),
+    ('{"n": -1e999}', "number -1e999 is out of range"),
+    ('{"n": NaN}', "NaN is not a JSON number"),
+    ('{"n": -Infinity}', "-Infinity is not a JSON number"),
+])
+def test_numbers_refused_as_written(text: str, words: str) -> None:
+    with pytest.raises(MalformedDocument, match=words):
+        parse_json(text, Limits(max_bytes=10_000))
+
+
+def test_a_duplicate_key_is_named_up_to_80_characters() -> None:
+    key = "k" * 79 + "XY"
+    with pytest.raises(MalformedDocument) as caught:
+        parse_json(json.dumps([key, key]).replace(",", ": 1,").replace("[", "{")
+                   .replace("]", ": 2}"), Limits(max_string_length=100))
+    assert caught.value.detail["key"] == key[:80]
+
+
+@pytest.mark.parametrize("door", MEMORY_DOORS)
+@pytest.mark.parametrize("doc", [
+    {"a": ["\ud800"]}, {"a": "x\ud800"}, {"a": ["ok", "\ud800"]}, {"a\ud800": 1},
+    {"a": {"b\ud800": True}}, {"a": [1, "\udfff"]},
+])
+def test_a_lone_surrogate_is_refused_anywhere(door: Callable[[Any], None],
+                                              doc: dict[str, Any]) -> None:
+    with pytest.raises(MalformedDocument, match="lone surrogate"):
+        door(doc)
+
+
+@pytest.mark.parametrize("door", MEMORY_DOORS)
+@pytest.mark.parametrize("doc", [
+    {"a": [0.5, float("inf")]}, {"a": float("nan")}, {"a": [float("-inf"), 1.5]},
+])
+def test_a_number_that_is_not_finite_is_refused_in_memory(door: Callable[[Any], None],
+                                                          doc: dict[str, Any]) -> None:
+    with pytest.raises(MalformedDocument, match="not finite"):
+        door(doc)
+
+
+@pytest.mark.parametrize("door", [_walk, _quick_urls])
+@pytest.mark.parametrize("context", [
+    "https://not.allowed/ctx", ["https://not.allowed/ctx"],
+    [LOADER_URL, "https://not.allowed/ctx"],
+    {"@vocab": "urn:x:"}, [LOADER_URL, 5],
+])
+def test_a_context_off_the_allow_list_is_refused(door: Callable[[Any], None],
+                                                  context: Any) -> None:
+    with pytest.raises(ContextError):
+        door({"@context": context, "a": 1})
+    door({"@context": LOADER_URL, "a": 1})
+
+
+def test_after_too_many_values_the_walk_stops() -> None:
+    """The value count is checked on entering each container: what follows is not walked
+    (here a null that would be refused for another reason)."""
+    doc = {"a": list(range(LIMITS.max_values)), "b": {"c": None}}
+    for door in DOORS:
+        with pytest.raises(LimitExceeded, match="more than 30 JSON values"):
+            door(doc)
+
+
+def test_an_error_names_where_it_is() -> None:
+    with pytest.raises(MalformedDocument) as caught:
+        parse_json('{"a": {"b": [1, {"c": 2}]}, "d": null}', LIMITS)
+    assert caught.value.detail["pointer"] == "/d"
+
+
+def _sized(kind: str, n: int) -> dict[str, Any]:
+    """Documents whose estimated size grows one byte at a time, one kind of value each."""
+    key = "k" * (n % 30 + 1)
+    values: dict[str, Any] = {
+        "bools": {f"{key}{i:02}": i % 2 == 0 for i in range(n // 30 + 1)},
+        "ints": {f"{key}{i:02}": i for i in range(n // 30 + 1)},
+        "floats": {f"{key}{i:02}": i + 0.5 for i in range(n // 30 + 1)},
+        "texts": {f"{key}{i:02}": "v" * (i % 5) for i in range(n // 30 + 1)},
+        "int lists": {key: [list(range(i % 3 + 1)) for i in range(n // 10 + 1)]},
+        "text lists": {key: ["t" * (i % 3) for i in range(n // 8 + 3)]},
+        "mixed lists": {key: [True, 1, 0.5, "s"] * (n // 60 + 1)},
+    }
+    return values[kind]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("kind", ["bools", "ints", "floats", "texts", "int lists",
+                                  "text lists", "mixed lists"])
+def test_every_door_refuses_the_same_sizes(kind: str) -> None:
+    """The size estimate through the quick pass (no loader, or no shape) is never below
+    the precise walk's: each document accepted or refused alike by every door, on both
+    sides of the byte limit."""
+    limits = Limits(max_depth=6, max_string_length=40, max_values=1000, max_bytes=300)
+    outcomes = set()
+    for n in range(900):
+        doc = _sized(kind, n)
+        refused = []
+        for loader, shape in ((LOADER, True), (None, True), (LOADER, False)):
+            try:
+                inspect_document(doc, limits, loader, shape=shape)
+            except DocumentTooLarge:
+                refused.append(True)
+            else:
+                refused.append(False)
+        assert len(set(refused)) == 1, (kind, n, refused)
+        outcomes.add(refused[0])
+    assert outcomes == {True, False}
+
+
+def test_a_non_json_value_cannot_be_canonicalised_and_is_named() -> None:
+    with pytest.raises(MalformedDocument, match="object is not a JSON value"):
+        canonicalize_jcs({"a": object()})
