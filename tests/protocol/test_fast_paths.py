@@ -34,7 +34,7 @@ STRINGS = st.sampled_from([
     "2024-01-01T00:00:00Z", "x", "ab,c:d", "é", "line\nbreak", "a:\u0001", "a:b\n",
     "\U0001f600:x", "é:x", "1:x", "Note: two words", "did:ex:a<b", "x+y.z-w:ok", "a_b:c",
     "s:\ud800", "y" * 25, CREDENTIALS_V2_URL, CONFIANCE_V1_URL,
-    "https://not.allowed/ctx", "#frag", "score:x", "status:a b", "@x:y", "_x:y",
+    "https://not.allowed/ctx", "#frag", "score:x", "score:\u00e9", "status:a b", "@x:y", "_x:y",
 ]) | st.text(max_size=14)
 SCALARS = (STRINGS | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
            | st.sampled_from([0.5, -1.25, 5.0, 1e22, 1e21, -1e21, 3.0e-7])

@@ -243,6 +243,20 @@ def test_after_too_many_values_the_walk_stops() -> None:
             door(doc)
 
 
+@pytest.mark.parametrize("door", MEMORY_DOORS)
+@pytest.mark.parametrize(("doc", "words"), [
+    ({1: "a"}, "object keys must be strings \\(at /\\)"),
+    ({"a": {2: "b"}}, "object keys must be strings \\(at /a\\)"),
+    ({"a": object()}, "unsupported value of type object at /a"),
+    ({"a": [1, None]}, "null at /a/1: JSON-LD ignores it"),
+    ({"a": None}, "null at /a: JSON-LD ignores it"),
+])
+def test_what_is_not_a_json_value_is_named(door: Callable[[Any], None], doc: Any,
+                                           words: str) -> None:
+    with pytest.raises(MalformedDocument, match=words):
+        door(doc)
+
+
 def test_an_error_names_where_it_is() -> None:
     with pytest.raises(MalformedDocument) as caught:
         parse_json('{"a": {"b": [1, {"c": 2}]}, "d": null}', LIMITS)
