@@ -173,3 +173,178 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "_normalised: len(item) <= 58 -> len(item) < 58": _ID_LENGTH,
     },
 }
+
+
+# -- jsondoc ----------------------------------------------------------------------------------
+# Its two fast passes never decide a refusal themselves: _quick_check (no shape) and _fast_walk
+# (with shape) raise _Suspect and inspect_document runs the precise _walk, which decides and
+# names every error; tests/protocol/test_fast_paths.py checks each fast pass against _walk.
+_QUICK_MORE = ("the quick pass only decides whether the precise walk runs: this makes it "
+               "suspect more documents (a stricter test, or a larger size estimate), and each "
+               "of those the precise walk then accepts or refuses alike, with the same "
+               "jcs_plain; only the time changes")
+_QUICK_STILL_ABOVE = ("the quick pass's size estimate stays at or above the precise walk's: a "
+                      "list still counts len + 1 with 2 bytes per string item, against the "
+                      "walk's nothing for the list and 3 per string item (1 + n - strings >= 1), "
+                      "so it never accepts a document the walk refuses; it only decides whether "
+                      "the walk runs")
+_FAST_MORE = ("the fast walk only decides whether the precise walk runs: this makes it suspect "
+              "more (or, for the value count, one container later: the final count check "
+              "suspects anyway), and the precise walk then gives the same shape, leaves, "
+              "jcs_plain or error; only the time changes")
+_RECHECKED = ("only decides whether _string_error looks at the string, and _string_error "
+              "re-checks the length itself: a string exactly at the limit is looked at and "
+              "passes")
+_BMP_EXACT = ("exactly equivalent: a single character is > '\\uffff#' exactly when it is > "
+              "'\\uffff' (U+FFFF itself is below both)")
+_SAME_FLOAT = ("the same float: 1e21 - 1 and 1e21 + 1 round to 1e21 (doubles near 1e21 are "
+               "131072 apart)")
+_JCS_FLAGS = ("count[2] (a float) and count[3] (a key outside the BMP) are read only together, "
+              "as jcs_plain = not count[2] and not count[3]")
+_TOP_IS_OBJECT = ("the top-level value is always an object (inspect_document refuses anything "
+                  "else) and an object's own verbatim flag is never read: each member's comes "
+                  "from its key")
+_FLAT_KIND = ("_flatten only asks whether a tree node is a dict (tree[0] == _DICT), and a dict "
+              "node's keys and tokens have the same length (one token per key): the flat "
+              "shape is the same")
+_C_ENCODER = ("the same C encoder, or the pure encoder built with the same options (sorted keys, "
+              "compact separators, no NaN, UTF-8 strings, _not_json), which gives the same "
+              "bytes and errors for what reaches it (a dict, or a scalar); the level argument "
+              "is read only when indenting, never here")
+_JCS_SLOWER = ("speed only: a key holding U+FFFF makes canonicalize_jcs take the rfc8785 package "
+               "instead of the standard library's encoder, which gives the same bytes (U+FFFF is "
+               "in the BMP: UTF-16 and code-point order agree)")
+_IRI_BYTES_SET = ("the byte table only decides whether the fast walk re-checks its IRIs one by "
+                  "one with ABSOLUTE_IRI (same answer, slower): a smaller table re-checks more, "
+                  "and the one larger table (33..127) adds DEL, which ABSOLUTE_IRI accepts too")
+
+EQUIVALENT["jsondoc"] = {
+        '_quick_check: depth += 1 -> depth += 2':
+            _QUICK_MORE,
+        '_quick_check: depth > limits.max_depth -> depth >= limits.max_depth':
+            _QUICK_MORE,
+        '_quick_check: len(keys) > max_string -> len(keys) >= max_string':
+            _QUICK_MORE,
+        '_quick_check: max(map(len, node)) > max_string -> max(map(len, node)) >= max_string':
+            _QUICK_MORE,
+        '_quick_check: 4 * len(node) -> 5 * len(node)':
+            _QUICK_MORE,
+        '_quick_check: len(keys) + 4 * len(node) + 2 -> len(keys) + 4 * len(node) + 3':
+            _QUICK_MORE,
+        '_quick_check: len(node) + 2 -> len(node) + 3':
+            _QUICK_MORE,
+        '_quick_check: kinds <= _SCALARS -> kinds < _SCALARS':
+            _QUICK_MORE,
+        '_quick_check: max(ints) > MAX_SAFE_INTEGER -> max(ints) >= MAX_SAFE_INTEGER':
+            _QUICK_MORE,
+        '_quick_check: 8 * len(ints) -> 9 * len(ints)':
+            _QUICK_MORE,
+        '_quick_check: 12 * len(floats) -> 13 * len(floats)':
+            _QUICK_MORE,
+        '_quick_check: len(joined) > max_string and max(map(len, strings)) > max_string -> '
+        'len(joined) > max_string or max(map(len, strings)) > max_string':
+            _QUICK_MORE,
+        '_quick_check: 2 * len(strings) -> 3 * len(strings)':
+            _QUICK_MORE,
+        '_quick_check: values >= limits.max_values -> values >= limits.max_values - 1':
+            _QUICK_MORE,
+        '_quick_check: size > limits.max_bytes -> size >= limits.max_bytes':
+            _QUICK_MORE,
+        '_quick_check: len(node) + 2 -> len(node) + 1':
+            _QUICK_STILL_ABOVE,
+        '_fast_walk.container: values > max_values -> values >= max_values':
+            _FAST_MORE,
+        '_fast_walk.container: values > max_values -> values > max_values + 1':
+            _FAST_MORE,
+        '_fast_walk.container: item < -MAX_SAFE_INTEGER -> item <= -MAX_SAFE_INTEGER':
+            _FAST_MORE,
+        '_fast_walk.container: max(map(len, node)) > max_string -> max(map(len, node)) >= '
+        'max_string':
+            _FAST_MORE,
+        '_fast_walk.container: len(joined) > max_string -> len(joined) >= max_string':
+            _FAST_MORE,
+        '_fast_walk.container: item > MAX_SAFE_INTEGER -> item >= MAX_SAFE_INTEGER #2':
+            _FAST_MORE,
+        '_fast_walk.container: item < -MAX_SAFE_INTEGER -> item <= -MAX_SAFE_INTEGER #2':
+            _FAST_MORE,
+        '_walk.mapping: len(joined) > max_string -> len(joined) >= max_string':
+            _RECHECKED,
+        '_walk.mapping: len(item) > max_string -> len(item) >= max_string':
+            _RECHECKED,
+        '_walk.value: len(node) > max_string -> len(node) >= max_string':
+            _RECHECKED,
+        "_quick_check: max(keys) > '\\uffff' -> max(keys) > '\\uffff#'":
+            _BMP_EXACT,
+        "_fast_walk.container: max(joined) > '\\uffff' -> max(joined) > '\\uffff#'":
+            _BMP_EXACT,
+        "_walk.mapping: max(key, default='') > '\\uffff' -> max(key, default='') > '\\uffff#'":
+            _BMP_EXACT,
+        "_jcs_plain: max(key) > '\\uffff' -> max(key) > '\\uffff#'":
+            _BMP_EXACT,
+        '_fast_walk.container: abs(item) < 1e+21 -> abs(item) < 1e+21 - 1':
+            _SAME_FLOAT,
+        '_fast_walk.container: abs(item) < 1e+21 -> abs(item) < 1e+21':
+            _SAME_FLOAT,
+        '_fast_walk.container: abs(item) < 1e+21 -> abs(item) < 1e+21 - 1 #2':
+            _SAME_FLOAT,
+        '_fast_walk.container: abs(item) < 1e+21 -> abs(item) < 1e+21 #2':
+            _SAME_FLOAT,
+        '_walk.value: abs(node) < 1e+21 -> abs(node) < 1e+21 - 1':
+            _SAME_FLOAT,
+        '_walk.value: abs(node) < 1e+21 -> abs(node) < 1e+21':
+            _SAME_FLOAT,
+        '_walk.mapping: count[3] -> count[2]':
+            _JCS_FLAGS,
+        '_walk.value: count[2] -> count[3]':
+            _JCS_FLAGS,
+        '_fast_walk: container(doc, 0, False) -> container(doc, 0, True)':
+            _TOP_IS_OBJECT,
+        '_walk: container(doc, 0, False, None) -> container(doc, 0, True, None)':
+            _TOP_IS_OBJECT,
+        '_flatten: tree[1] -> tree[2]':
+            _FLAT_KIND,
+        '_walk.sequence: (2, tuple(tokens)) -> (3, tuple(tokens))':
+            _FLAT_KIND,
+        '_plain_jcs: _JCS_C is not None and isinstance(obj, dict | list) -> _JCS_C is not None '
+        'or isinstance(obj, dict | list)':
+            _C_ENCODER,
+        '_plain_jcs: _JCS_C(obj, 0) -> _JCS_C(obj, 1)':
+            _C_ENCODER,
+        'canonicalize_jcs: _JCS_C is not None -> _JCS_C is None':
+            _C_ENCODER,
+        'canonicalize_jcs: _JCS_C(obj, 0) -> _JCS_C(obj, 1)':
+            _C_ENCODER,
+        "_jcs_plain: max(key) > '\\uffff' -> max(key) >= '\\uffff'":
+            _JCS_SLOWER,
+        '<module>: chr(c) not in \'<>"{}|\\\\^`\' -> chr(c) in \'<>"{}|\\\\^`\'':
+            _IRI_BYTES_SET,
+        '<module>: chr(c) not in \'<>"{}|\\\\^`\' -> chr(c) not in \'<>"{}|\\\\^`#\'':
+            _IRI_BYTES_SET,
+        '<module>: range(33, 127) -> range(34, 127)':
+            _IRI_BYTES_SET,
+        '<module>: range(33, 127) -> range(33, 128)':
+            _IRI_BYTES_SET,
+        '<module>: range(33, 127) -> range(33, 126)':
+            _IRI_BYTES_SET,
+        "parse_json: raise MalformedDocument(f'not valid JSON: {exc}') from None -> pass":
+            'unreachable: json.loads raises no other ValueError here: the hooks raise '
+            'MalformedDocument (not a ValueError), _parse_int refuses more than 17 characters '
+            'before int() could reach its 4300-digit limit, and float() reads any JSON number '
+            'text',
+        '_fast_walk: zip(marks, iris, strict=True) -> zip(marks, iris, strict=False)':
+            'marks and iris are appended together (one iri() call each), so they always have '
+            'the same length',
+        '_fast_walk: not joined.isascii() -> joined.isascii()':
+            'the ASCII test only decides whether each IRI is re-checked one by one with '
+            'ABSOLUTE_IRI (same answer as the byte table, only slower); a non-ASCII one then '
+            "fails encode('ascii') with UnicodeEncodeError, which inspect_document takes as "
+            'suspect and the precise walk decides',
+        '_walk: loader is not None and shaped -> loader is not None or shaped':
+            'terms are read only when the walk builds a shape (shaped is false whenever loader '
+            "is None, by the line above); a loader's terms on an unshaped walk are never looked "
+            'at',
+        '_walk.mapping: continue -> pass':
+            'unshaped (shape=False or no loader), the tokens and leaves built after the '
+            'continue are thrown away: mapping returns None and the info has no leaves; nothing '
+            "there can raise (item[0] is guarded by 'not item')",
+}

@@ -144,6 +144,10 @@ def test_a_circular_document_cannot_be_canonicalised() -> None:
     loop["self"] = loop
     with pytest.raises(MalformedDocument, match="nested too deeply or circular"):
         canonicalize_jcs(loop)
+    ring: list[Any] = [1, "a"]  # a list at the top, plain too (no float)
+    ring.append(ring)
+    with pytest.raises(MalformedDocument, match="nested too deeply or circular"):
+        canonicalize_jcs(ring)
 
 
 def test_a_circular_document_with_a_float_cannot_be_canonicalised_either() -> None:
