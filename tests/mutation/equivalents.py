@@ -192,6 +192,9 @@ _FAST_MORE = ("the fast walk only decides whether the precise walk runs: this ma
               "more (or, for the value count, one container later: the final count check "
               "suspects anyway), and the precise walk then gives the same shape, leaves, "
               "jcs_plain or error; only the time changes")
+_FAST_RECHECKED = ("only decides whether the precise test runs: max(map(len, ...)) > max_string "
+                   "re-checks each string, and the encode and U+FFFF tests find nothing in "
+                   "ASCII text; same result, no suspicion")
 _RECHECKED = ("only decides whether _string_error looks at the string, and _string_error "
               "re-checks the length itself: a string exactly at the limit is looked at and "
               "passes")
@@ -262,7 +265,9 @@ EQUIVALENT["jsondoc"] = {
         'max_string':
             _FAST_MORE,
         '_fast_walk.container: len(joined) > max_string -> len(joined) >= max_string':
-            _FAST_MORE,
+            _FAST_RECHECKED,
+        '_fast_walk: len(joined) > max_string -> len(joined) >= max_string':
+            _FAST_RECHECKED,
         '_fast_walk.container: item > MAX_SAFE_INTEGER -> item >= MAX_SAFE_INTEGER #2':
             _FAST_MORE,
         '_fast_walk.container: item < -MAX_SAFE_INTEGER -> item <= -MAX_SAFE_INTEGER #2':
