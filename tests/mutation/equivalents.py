@@ -222,6 +222,12 @@ _IRI_BYTES_SET = ("the byte table only decides whether the fast walk re-checks i
                   "and the one larger table (33..127) adds DEL, which ABSOLUTE_IRI accepts too")
 
 EQUIVALENT["jsondoc"] = {
+        "canonicalize_jcs: raise MalformedDocument('cannot canonicalise the document as JSON: "
+        "nested too deeply or circular') from None -> pass":
+            "the standard library encoder's RecursionError then falls through to "
+            "rfc8785.dumps, which recurses in Python (more frames per level than the C "
+            "encoder), hits RecursionError too and is refused with the same message; only "
+            "the time changes",
         '_quick_check: depth += 1 -> depth += 2':
             _QUICK_MORE,
         '_quick_check: depth > limits.max_depth -> depth >= limits.max_depth':

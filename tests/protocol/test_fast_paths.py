@@ -65,6 +65,9 @@ def _outcome(walk: Any, doc: Any, limits: Limits) -> Any:
        st.sampled_from([DEFAULT_LIMITS, TIGHT]))
 @example({"type": ["a", "b"], "x": [{"y": [1, 2.5, True]}]}, None, DEFAULT_LIMITS)
 @example({"@type": [1, "x"], "a": {"@id": "urn:x", "b": []}}, None, DEFAULT_LIMITS)
+@example({"a": ["score:x", "score:\u00e9", "#frag", "_x:y", "@x:y", 1],
+          "b": "score:\u00e9", "c": "#frag", "d": "score:x", "e": "_x:y"}, None, DEFAULT_LIMITS)
+@example({"a": ["score:x", "#frag", "s:\ud800"], "c": "#frag"}, None, DEFAULT_LIMITS)
 def test_fast_walk_equals_walk(body: dict[str, Any], context: Any, limits: Limits) -> None:
     doc = dict(body)
     if context is not None:
@@ -90,11 +93,11 @@ def test_fast_walk_agrees_at_every_limit(limits: Limits) -> None:
     for n in range(150):
         docs.append({"name": "x" * n, "score": [1, 2, 3, 4, 5], "a": [True, 0.5, "é"]})
         docs.append({"type": ["Rating", "TrustAssertion", "VerifiableCredential"], "n": "x" * n})
+        docs.append({"name": "x" * n, "flag": True, "count": 5, "ratio": 0.5, "\uffff": 1})
     for n in range(40):
         docs.append({"name": "x" * n, "score": [1, 2.5, True], "id": "urn:x:" + "y" * n})
         docs.append({"type": ["VerifiableCredential"] * (n % 20 + 1), "score": list(range(n))})
         docs.append({"comment": ["é" * n, "\U0001f600" * (n // 2)], "é" * (n // 3): n})
-        docs.append({"name": "x" * n, "flag": True, "count": 5, "ratio": 0.5, "\uffff": 1})
         nested: Any = n
         for _ in range(n % 7):
             nested = {"credentialSubject": [nested]}

@@ -238,6 +238,18 @@ def test_a_context_off_the_allow_list_is_refused(door: Callable[[Any], None],
     door({"@context": LOADER_URL, "a": 1})
 
 
+def test_values_at_the_limit_when_the_precise_walk_counts_them() -> None:
+    """A long string makes the quick pass's size estimate (2 bytes more per string member)
+    go past the byte limit, so the precise walk counts the values: the last one an empty
+    object, entered with exactly max_values counted."""
+    limits = Limits(max_depth=6, max_string_length=400, max_values=30, max_bytes=600)
+    for door in (lambda d: inspect_document(d, limits), lambda d: parse_json(json.dumps(d),
+                                                                              limits)):
+        door({"a": list(range(26)), "s": "x" * 360, "b": {}})
+        with pytest.raises(LimitExceeded, match="more than 30 JSON values"):
+            door({"a": list(range(27)), "s": "x" * 360, "b": {}})
+
+
 def test_after_too_many_values_the_walk_stops() -> None:
     """The value count is checked on entering each container: what follows is not walked
     (here a null that would be refused for another reason)."""
