@@ -240,11 +240,7 @@ EQUIVALENT["jsondoc"] = {
             _QUICK_MORE,
         '_quick_check: len(keys) + 4 * len(node) + 2 -> len(keys) + 4 * len(node) + 3':
             _QUICK_MORE,
-        '_quick_check: len(node) + 2 -> len(node) + 3':
-            _QUICK_MORE,
         '_quick_check: kinds <= _SCALARS -> kinds < _SCALARS':
-            _QUICK_MORE,
-        '_quick_check: max(ints) > MAX_SAFE_INTEGER -> max(ints) >= MAX_SAFE_INTEGER':
             _QUICK_MORE,
         '_quick_check: 8 * len(ints) -> 9 * len(ints)':
             _QUICK_MORE,
@@ -275,8 +271,6 @@ EQUIVALENT["jsondoc"] = {
         '_fast_walk: len(joined) > max_string -> len(joined) >= max_string':
             _FAST_RECHECKED,
         '_fast_walk.container: item > MAX_SAFE_INTEGER -> item >= MAX_SAFE_INTEGER #2':
-            _FAST_MORE,
-        '_fast_walk.container: item < -MAX_SAFE_INTEGER -> item <= -MAX_SAFE_INTEGER #2':
             _FAST_MORE,
         '_walk.mapping: len(joined) > max_string -> len(joined) >= max_string':
             _RECHECKED,
