@@ -25,6 +25,9 @@ _VERSION = ("the version is only compared for equality (a compiled matrix agains
             "context): any increase marks a change as well as one by one")
 _REFERRAL_AUDIENCE = ("a Referral always has an audience (the model requires one) and no other "
                       "kind of claim has one, so `and` and `or` agree")
+_STANDING_SKIPPED = ("a standing referral is the one active record of its slot and valid, so "
+                     "_ending finds no newer active one and gives no end, which the next test "
+                     "skips as well; and every Referral record indexed here has a claim")
 _BOUND = ("the bound's value: the test fills exactly MAX_WAITING statuses, then one more, and "
           "checks the oldest goes, whatever the constant says (it is a memory figure)")
 _EMPTY_LEFT = ("memory only: an empty index entry is left behind; reading it gives () exactly "
@@ -56,9 +59,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "record.effective() != 'valid'": _NO_SLOT,
         "TrustGraph._reconsider: record.effective() == 'valid' -> "
         "record.effective() == 'valid#'": _NO_SLOT,
-        "TrustGraph.remove: self._slots.pop(record.slot, None) -> pass":
-            "memory only: an empty set is left for a slot that no record holds (the next "
-            "assertion in that slot fills it again); nothing reads an empty slot differently",
         "TrustGraph._apply_decision: target.decision >= decision -> target.decision > decision":
             "two decisions are never equal: each carries its own acceptance's id, and an id is "
             "applied once (adding it again only sets its status)",
@@ -79,6 +79,22 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "v in ctx.arrays.succ.get(u, {})":
             "unreachable: a claim dropped from a context was put there first, and putting a "
             "claim turns the context's arrays into its digraph for good (arrays is None here)",
+        "TrustGraph.add: claim is not None and claim.kind == 'Referral' -> "
+        "claim is not None or claim.kind == 'Referral'":
+            "every record reaching this line has a claim (Revocations and Acceptances return "
+            "before), and only a Referral has an audience: the other claims would be indexed "
+            "under the audience '', which no referral has and no evaluator can be (the engine "
+            "refuses an empty id), so no reading of referrals ever meets them",
+        "TrustGraph.referral_windows: aid in standing or record.claim is None -> "
+        "aid in standing and record.claim is None": _STANDING_SKIPPED,
+        "TrustGraph.referral_windows: continue -> pass": _STANDING_SKIPPED,
+        "TrustGraph._ending: newer > since -> newer >= since":
+            "an active referral of the slot with the same validFrom gives ended == since, "
+            "which referral_windows leaves out exactly as it leaves out an undated end",
+        "TrustGraph.kept: j.expires.timestamp() > self.now -> j.expires.timestamp() >= "
+        "self.now":
+            "no judgement held expires at the clock: refresh drops every one whose expiry is "
+            "at or before its clock, and keep refuses those; so none equals self.now here",
         "EvaluatorView.successors: node not in self.special -> node in self.special":
             "a context still held as arrays holds only Ratings (edge lists) and no Recognition "
             "(linking one turns the arrays into a digraph), so every reader of it, the "
