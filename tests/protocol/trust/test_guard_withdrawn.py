@@ -121,7 +121,10 @@ def test_superseded_from_outside_is_dated_like_the_graphs_own_not_yet_valid_neve
     assert _outcomes(engine) == [(aid("again"), 0.0, "standing", None)]
 
 
-def _judgement(referral_name: str, *, ends: datetime = at(369),
+EXPIRES = at(369)  # erased on day 4, kept for a year
+
+
+def _judgement(referral_name: str, *, ends: datetime = EXPIRES,
                referrer: str = ALICE) -> KeptJudgement:
     return KeptJudgement(referral=aid(referral_name), referrer=referrer, audience=E1,
                          context="seller", bad=1.0, ended=at(4), expires=ends)
