@@ -15,6 +15,12 @@ _TUNING = ("a tuning default: reconciliation is exact for any value the config a
            "(tests run several); what it changes is bytes and round trips, which "
            "tests/benchmarks/bench_reconcile.py measures")
 
+_TERMS_NO_LIMIT = ("unreachable (a guard kept so that verify never raises): check_terms "
+                   "raises LimitExceeded only from inspect_document, which it calls only "
+                   "without the document's shape or for a document that is no dict, and "
+                   "verify always passes the shape of its own inspect_document, which "
+                   "passed, of a dict")
+
 _WHERE = ("which thread verifies (inline, the node's pool or asyncio's default pool): the "
           "same verification, the same outcomes")
 _STORE_DECIDES = ("a shortcut before verification: the store's put() refuses an id its own "
@@ -59,6 +65,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "record.effective() != 'valid'": _NO_SLOT,
         "TrustGraph._reconsider: record.effective() == 'valid' -> "
         "record.effective() == 'valid#'": _NO_SLOT,
+        "TrustGraph.remove: self._slots.pop(record.slot, None) -> pass":
+            "memory only: an empty set is left for a slot that no record holds (the next "
+            "assertion in that slot fills it again); _refresh_slot and _ending iterate it "
+            "exactly as they iterate a missing one",
+        "TrustGraph._apply_decision: when < target.revoked_at -> when <= target.revoked_at":
+            "at equal times the earliest revocation's time is the same value either way",
         "TrustGraph._apply_decision: target.decision >= decision -> target.decision > decision":
             "two decisions are never equal: each carries its own acceptance's id, and an id is "
             "applied once (adding it again only sets its status)",
@@ -168,10 +180,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "not reachable from JSON: only a Python caller's non-dict Mapping as a proof tells "
             "them apart (parsed JSON objects are dicts), and with the default term walk such "
             "a proof is refused before this check (unsupported value)",
-        "_Hasher: DocumentInfo(shape=None, leaves=None, jcs_plain=True) -> "
-        "DocumentInfo(shape=None, leaves=None, jcs_plain=False)":
-            "speed only: jcs_plain picks the standard library's encoder where it equals "
-            "RFC 8785; False always takes the rfc8785 package, which gives the same bytes",
+        "verify: report.fail('limits', exc) -> pass #3": _TERMS_NO_LIMIT,
+        "verify: return _finish(report, ()) -> return None #10": _TERMS_NO_LIMIT,
     },
     "subjectauth": {
         "_decode: raise InvalidSubjectRequest('the signed request must be a JSON object') -> pass":
