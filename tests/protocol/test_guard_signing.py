@@ -24,6 +24,7 @@ from confiance.protocol.errors import (
     LocalProtocolError,
     MalformedDocument,
     ProofError,
+    UndefinedTermError,
 )
 from confiance.protocol.limits import DEFAULT_LIMITS
 from confiance.protocol.model import format_datetime
@@ -223,3 +224,11 @@ def test_a_proof_set_is_read_by_its_suites(suite: str) -> None:
         assert (checks["terms"], checks.get("canonicalization")) == ("pass", "pass")
     else:  # jcs only and no term check asked for
         assert (checks["terms"], checks.get("canonicalization")) == ("skip", None)
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_sign_refuses_proof_options_a_verifier_would_refuse(suite: str) -> None:
+    # nothing is signed that a verifier would refuse: a relative IRI in the proof itself
+    for option in ({"proof_purpose": "bogus"}, {"proof_id": "relative/id"}):
+        with pytest.raises(UndefinedTermError, match="not an absolute IRI"):
+            sign(rating(), ALICE, created=T0, suite=suite, **option)  # type: ignore[arg-type]
