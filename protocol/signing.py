@@ -55,7 +55,6 @@ from .errors import (
     LimitExceeded,
     LocalProtocolError,
     MalformedDocument,
-    NestingTooDeep,
     ProofError,
     SchemaError,
     UndefinedTermError,
@@ -213,10 +212,7 @@ class _Hasher:
     def transform(self, suite: str, doc: Mapping[str, Any], strict: bool = False) -> bytes:
         if suite == RDFC_SUITE:
             return canonicalize_rdfc(doc, self.loader, self.limits).encode("utf-8")
-        try:
-            data = canonicalize_jcs(doc, None if strict else self.info)
-        except RecursionError:
-            raise NestingTooDeep("the document is nested too deeply to serialise") from None
+        data = canonicalize_jcs(doc, None if strict else self.info)  # refuses deep nesting
         if len(data) > self.limits.max_bytes:
             raise DocumentTooLarge(f"the document is larger than {self.limits.max_bytes} bytes",
                                    limit=self.limits.max_bytes)
@@ -435,7 +431,7 @@ def verify(doc: Mapping[str, Any], *, now: datetime, loader: DocumentLoader | No
     unsecured = dict(doc)
     unsecured.pop("proof", None)
     hasher = _Hasher(loader, limits, info)
-    if info is None and "@context" in unsecured:
+    if info is None:
         try:  # no walk was made: the size limit applies to the JCS bytes
             hasher.document_hash(JCS_SUITE, unsecured, "")
         except LimitExceeded as exc:

@@ -515,7 +515,7 @@ class TrustGraph:
         referred party (at the rejection's ``validFrom``). One that stopped before it began,
         or whose cost lapsed (``ended`` + the policy's term, against the clock of
         :meth:`refresh`), is left out; so is one whose end the graph cannot date (a status
-        given from outside).
+        given from outside, but for ``superseded``: dated by the newer referral that counts).
         """
         key = (context, audience, referrer)
         standing = self._referrals.get(key, {})
@@ -548,7 +548,9 @@ class TrustGraph:
         if status == "expired":
             until = record.assertion.valid_until
             return (until.timestamp() if until is not None else None), "expired"
-        if status == "valid" and record.slot is not None:  # replaced by a newer one
+        # replaced by a newer one: as the graph sees it, or as the caller said ("superseded"
+        # given from outside is dated the same way, so both callers get the same answer)
+        if status in ("valid", "superseded") and record.slot is not None:
             since = record.assertion.valid_from.timestamp()
             for other in self._slots.get(record.slot, ()):
                 rec = self._records[other]

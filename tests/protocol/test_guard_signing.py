@@ -8,8 +8,10 @@ failure, with the key check skipped, and named checks say which proof of a set f
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -20,11 +22,13 @@ from confiance.protocol.errors import (
     ConfianceError,
     DocumentTooLarge,
     LocalProtocolError,
+    MalformedDocument,
     ProofError,
+    UndefinedTermError,
 )
 from confiance.protocol.limits import DEFAULT_LIMITS
 from confiance.protocol.model import format_datetime
-from confiance.protocol.signing import sign, verify
+from confiance.protocol.signing import SUITES, Check, VerificationReport, sign, verify
 
 SECOND = timedelta(seconds=1)
 
@@ -135,3 +139,96 @@ def test_a_jcs_proof_without_its_own_context_is_checked_on_the_light_path() -> N
     doc = sign(rating(), ALICE, created=T0)
     del doc["proof"]["@context"]
     assert verify(doc, now=NOW, check_terms_jcs=False).ok
+
+
+def test_warnings_are_the_checks_that_warned() -> None:
+    clean = verify(sign(rating(), ALICE, created=T0), now=NOW)
+    assert clean.ok and clean.warnings == ()
+    unbound = verify(sign(rating(issuer=BOB.did), ALICE, created=T0), now=NOW)
+    assert unbound.ok  # not refused, unless the caller requires the binding
+    assert [(c.name, c.status) for c in unbound.warnings] == [("issuer-binding", "warn")]
+
+
+def test_a_failed_check_without_an_error_of_its_own_raises_a_proof_error() -> None:
+    # a report made elsewhere (not by verify, whose failures all carry their error)
+    made = VerificationReport(ok=False, checks=(
+        Check("limits", "pass", "fine"), Check("proof[1]", "fail", "made elsewhere")))
+    with pytest.raises(ProofError, match=r"^proof\[1\]: made elsewhere$"):
+        made.raise_for_failure()
+    VerificationReport(ok=True, checks=(Check("limits", "pass", "fine"),)).raise_for_failure()
+
+
+def test_sign_refuses_a_proof_member_that_holds_no_proof_objects() -> None:
+    for proofs in ("a proof", [sign(rating(), ALICE, created=T0)["proof"], "a proof"]):
+        with pytest.raises(MalformedDocument, match="does not hold proof objects"):
+            sign(dict(rating(), proof=proofs), BOB, created=T0)
+
+
+def test_the_size_limit_is_checked_by_the_term_walk_too() -> None:
+    doc = sign(rating(), ALICE, created=T0)
+    report = verify(doc, now=NOW, limits=replace(DEFAULT_LIMITS, max_bytes=100))
+    assert names(report) == ["limits"]
+    assert isinstance(report.failures[0].error, DocumentTooLarge)
+
+
+def test_the_light_path_refuses_what_cannot_be_canonicalised() -> None:
+    doc = sign(rating(), ALICE, created=T0)
+    doc["credentialSubject"]["comment"] = json.loads('"\\ud800"')  # a lone surrogate
+    report = verify(doc, now=NOW, check_terms_jcs=False)
+    assert names(report) == ["document"] and "surrogates" in report.failures[0].detail
+
+
+def test_the_light_path_checks_the_size_of_a_document_without_context_too() -> None:
+    doc = sign(rating(), ALICE, created=T0)
+    del doc["@context"]
+    small = verify(doc, now=NOW, check_terms_jcs=False)
+    assert [(c.name, c.status) for c in small.checks[:2]] == [
+        ("limits", "pass"), ("contexts", "fail")]
+    big = verify(doc, now=NOW, check_terms_jcs=False,
+                 limits=replace(DEFAULT_LIMITS, max_bytes=100))
+    assert [(c.name, c.status) for c in big.checks] == [("limits", "fail")]
+
+
+def test_the_light_path_refuses_a_document_that_is_no_json_object() -> None:
+    doc = sign(rating(), ALICE, created=T0)
+    report = verify(MappingProxyType(doc), now=NOW, check_terms_jcs=False)
+    assert [(f.name, f.detail) for f in report.failures] == [
+        ("document", "a credential is a JSON object")]
+
+
+def test_the_light_path_refuses_embedded_contexts() -> None:
+    doc = sign(rating(), ALICE, created=T0)
+    doc["@context"] = [*doc["@context"], {"score": "https://evil.example/score"}]
+    report = verify(doc, now=NOW, check_terms_jcs=False)
+    assert [(f.name, f.detail) for f in report.failures] == [
+        ("contexts", "embedded context objects are not allowed")]
+
+
+def test_a_document_refused_by_strict_jcs_fails_its_proof() -> None:
+    # the optimistic bytes do not verify (the document was changed), and RFC 8785 refuses
+    # an integer beyond 2**53 next to a float: the proof fails, it is never passed over
+    doc = sign(rating(), ALICE, created=T0)
+    doc["credentialSubject"]["extra"] = {"big": 2**60, "float": 1.5}
+    report = verify(doc, now=NOW, check_terms_jcs=False)
+    assert not report.ok
+    assert names(report) == ["proof"] and "safe integer" in report.failures[0].detail
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_proof_set_is_read_by_its_suites(suite: str) -> None:
+    both = sign(sign(rating(), ALICE, created=T0, suite=suite), BOB, created=T0, suite=suite)
+    report = verify(both, now=NOW, check_terms_jcs=False)
+    assert report.ok, report.to_json()
+    checks = {c.name: c.status for c in report.checks}
+    if suite == "eddsa-rdfc-2022":  # terms always checked; canonicalised once for both
+        assert (checks["terms"], checks.get("canonicalization")) == ("pass", "pass")
+    else:  # jcs only and no term check asked for
+        assert (checks["terms"], checks.get("canonicalization")) == ("skip", None)
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_sign_refuses_proof_options_a_verifier_would_refuse(suite: str) -> None:
+    # nothing is signed that a verifier would refuse: a relative IRI in the proof itself
+    for option in ({"proof_purpose": "bogus"}, {"proof_id": "relative/id"}):
+        with pytest.raises(UndefinedTermError, match="not an absolute IRI"):
+            sign(rating(), ALICE, created=T0, suite=suite, **option)  # type: ignore[arg-type]
