@@ -4,6 +4,7 @@ assertions (the trust engine too), once, however often it is sent, and quietly."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -129,3 +130,33 @@ async def test_a_store_failure_is_an_error_not_a_silent_loss(
     assert "disk I/O error" in caplog.text  # the store's own error, logged as it was
     monkeypatch.undo()
     assert (await client.get(f"/assertions/{quote(assertion_id(doc), safe='')}")).status == 404
+
+
+async def test_a_store_failure_inside_a_gossiped_batch_is_the_stores_error(
+        tmp_path: Path, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # two assertions in one push, stored in one transaction: the disk fails under the second
+    # only. The first is kept; the second is not, and what is logged is the store's own
+    # error (not a lost outcome further on)
+    alice = Party(66)
+    first, second = alice.rating("did:key:zFirst", 5), alice.rating("did:key:zSecond", 4)
+    real_put = sqlite_store._put
+
+    def failing_second(conn: Any, record: Any, *rest: Any) -> Any:
+        if record.id == assertion_id(second):
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_put(conn, record, *rest)
+
+    async with node_and_peer(tmp_path, http) as (node, peer):
+        monkeypatch.setattr(sqlite_store, "_put", failing_second)
+        # the node may end the exchange on that error: what it kept is what counts
+        with caplog.at_level(logging.ERROR, logger="confiance"), \
+                contextlib.suppress(Exception):
+            await peer.send(Push(assertions=(first, second)))
+        monkeypatch.undo()
+        assert "disk I/O error" in caplog.text, caplog.text
+        assert "AssertionError" not in caplog.text
+        for doc, status in ((first, 200), (second, 404)):
+            url = f"{node.url}/assertions/{quote(assertion_id(doc), safe='')}"
+            async with http.get(url) as resp:
+                assert resp.status == status, (status, await resp.text())
