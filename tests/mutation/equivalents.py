@@ -27,6 +27,14 @@ _STORE_DECIDES = ("a shortcut before verification: the store's put() refuses an 
                   "issuer erased with the same erased problem (and lets one tombstoned by "
                   "another DID through), so skipping the shortcut changes only the work done")
 
+_SLOT_KEY = ("the slot key is an opaque prefix of a SHA-256 hex digest, made only by slot_for "
+             "and only compared for equality: 31, 32 or 33 hex characters group the same "
+             "assertions (a collision would take about 2**62 work or more)")
+_KEY_PERIOD = ("defence in depth: the key resolver verify_assertion uses (keyring.resolve) "
+               "already refuses a node key outside its validity period at the proof's "
+               "created time, with its own message (tests/node/test_guard_ingest.py, "
+               "test_a_proof_by_a_node_key_from_before_that_key_is_refused)")
+
 _VERSION = ("the version is only compared for equality (a compiled matrix against its "
             "context): any increase marks a change as well as one by one")
 _REFERRAL_AUDIENCE = ("a Referral always has an audience (the model requires one) and no other "
@@ -113,6 +121,15 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "evaluator included, reads the base weights: both ways yield the same pairs",
     },
     "ingest": {
+        "slot_for: :32 -> :33": _SLOT_KEY,
+        "slot_for: :32 -> :31": _SLOT_KEY,
+        "Ingestor._verify: proof.get('verificationMethod') -> "
+        "proof.get('verificationMethod#')": _KEY_PERIOD,
+        "Ingestor._verify: self.keyring.check_created(method, parse_datetime(created, "
+        "'proof.created') if isinstance(created, str) else None) -> pass": _KEY_PERIOD,
+        "Ingestor.submit_many: zip(signed_of, stored, strict=True) -> "
+        "zip(signed_of, stored, strict=False)":
+            "an invariant's check: put_many returns one outcome per record it is given",
         "Ingestor.apply_notice: self.executor is None -> self.executor is not None": _WHERE,
         "Ingestor.submit_many: not batch -> batch": _WHERE + " (an empty batch verifies to [])",
         "Ingestor.submit_many: continue -> pass #4": _STORE_DECIDES,

@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,10 +20,12 @@ from fakepeer import node_and_peer, subject_request
 from gossipnet import wait_until
 from nodehelpers import Party
 
+from confiance.node.context import NODE
 from confiance.node.erasures import ErasureNotice, make_notice
 from confiance.node.storage import sqlite as sqlite_store
 from confiance.protocol.gossip import Push
 from confiance.protocol.ids import assertion_id
+from confiance.protocol.model import Rating, Scale, format_datetime, to_credential
 
 Client = TestClient[Any, Any]
 
@@ -160,3 +163,38 @@ async def test_a_store_failure_inside_a_gossiped_batch_is_the_stores_error(
             url = f"{node.url}/assertions/{quote(assertion_id(doc), safe='')}"
             async with http.get(url) as resp:
                 assert resp.status == status, (status, await resp.text())
+
+
+async def test_ingest_judges_validity_by_the_nodes_clock(make_client: Any, config: Any,
+                                                          alice: Party) -> None:
+    # a node whose clock reads a year back: a rating signed today was signed in its future,
+    # so it is refused by that clock, not the wall clock
+    year_back = datetime.now(UTC) - timedelta(days=365)
+    client = await make_client(config, clock=lambda: year_back,
+                               init_time=year_back)
+    response = await client.post("/assertions", json=alice.rating("did:key:zLater"))
+    assert response.status == 422, await response.text()
+    problem = await response.json()
+    assert problem["type"].endswith("/invalid-proof")
+    assert "created in the future" in problem["detail"], problem
+
+
+async def test_a_proof_by_a_node_key_from_before_that_key_is_refused(client: Client) -> None:
+    # the node's own key signs a rating dated before the key existed (a stolen key used to
+    # back-date): verified, but refused for that key's validity period; and a proof by a
+    # node key must say when it was made
+    node = client.app[NODE]
+    made = node.keyring.current.valid_from
+    rating = Rating(issuer=node.did, context="seller", valid_from=made - timedelta(days=2),
+                    subject="did:key:zBackdated", score=5, scale=Scale(minimum=1, maximum=5))
+    early = node.keyring.sign(to_credential(rating), suite="eddsa-jcs-2022",
+                              created=made - timedelta(days=1), loader=node.loader,
+                              limits=node.limits)
+    response = await client.post("/assertions", json=early)
+    assert response.status == 422, await response.text()
+    detail = (await response.json())["detail"]
+    assert f"{node.keyring.current.id}" in detail and "was not valid when the proof was " \
+        f"created ({format_datetime(made - timedelta(days=1))})" in detail, detail
+    in_time = node.keyring.sign(to_credential(rating), suite="eddsa-jcs-2022", created=made,
+                                loader=node.loader, limits=node.limits)
+    assert (await client.post("/assertions", json=in_time)).status == 201
