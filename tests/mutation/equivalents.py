@@ -121,6 +121,14 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "evaluator included, reads the base weights: both ways yield the same pairs",
     },
     "ingest": {
+        "Ingestor.submit_many: continue -> pass #2":
+            "an id not held falls through to two reads that find nothing (no assertion, no "
+            "tombstone); the Erased outcome they set is always replaced, since every fresh "
+            "index gets the verification's or the store's outcome afterwards: only work",
+        "Ingestor.submit_many: self.key_prefetch is not None and fresh -> self.key_prefetch "
+        "is not None or fresh":
+            "with the hook set, prefetching no documents fetches nothing; the hook is unset "
+            "only when gossip shuts down, as the node stops, once the server takes no request",
         "slot_for: :32 -> :33": _SLOT_KEY,
         "slot_for: :32 -> :31": _SLOT_KEY,
         "Ingestor._verify: proof.get('verificationMethod') -> "

@@ -198,3 +198,13 @@ async def test_a_proof_by_a_node_key_from_before_that_key_is_refused(client: Cli
     in_time = node.keyring.sign(to_credential(rating), suite="eddsa-jcs-2022", created=made,
                                 loader=node.loader, limits=node.limits)
     assert (await client.post("/assertions", json=in_time)).status == 201
+
+
+async def test_a_type_list_with_a_non_string_is_refused_as_malformed(client: Client,
+                                                                      alice: Party) -> None:
+    # not an unknown kind (its types are not all names): refused for what it is, never a 500
+    doc = alice.rating("did:key:zOdd")
+    doc["type"] = ["VerifiableCredential", 3]
+    response = await client.post("/assertions", json=doc)
+    assert 400 <= response.status < 500, await response.text()
+    assert not (await response.json())["type"].endswith("/unknown-kind")
