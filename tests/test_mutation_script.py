@@ -37,6 +37,10 @@ def test_a_small_run_kills_the_hand_made_rate_limit_mutants(tmp_path: Path) -> N
     assert result.returncode == 0, result.stdout + result.stderr
     outcomes = json.loads(report.read_text())
     assert len(outcomes) == 2 and {o["status"] for o in outcomes} == {"killed"}, outcomes
+    # each kill names the test that failed first, one of those the rate limiter's run uses
+    assert all(o["killer"].startswith("tests/node/test_") and "::" in o["killer"]
+               for o in outcomes), outcomes
+    assert "killed by tests/node/test_" not in result.stdout  # printed with --verbose only
     assert "ratelimit" in result.stdout and "killed" in result.stdout
 
 

@@ -31,7 +31,8 @@ alone makes 1,543), which does not fit two shared cores.
 Outcomes: ``killed`` (a test failed), ``timeout`` (killed by the per-mutant timeout: an
 endless loop is noticed too), ``survived``, ``not covered`` (survived, no test runs the
 line), ``equivalent`` (survived and explained). The exit status is 1 when any mutant
-survives unexplained.
+survives unexplained. ``--verbose`` and ``--json`` name, for each kill, the test that
+failed first: a kill by a test that fails by timing on a loaded machine shows there.
 """
 
 from __future__ import annotations
@@ -462,16 +463,31 @@ def _coverage_pass(name: str) -> dict[str, Any]:
             "failed": collector.failed}
 
 
-def _run_mutant(name: str, source: str, mutant: Mutant, tests: list[str]) -> int:
-    """In a child: import the mutant instead of the module, run ``tests``; pytest's code."""
+class _FirstFailure:
+    """A pytest plugin: the id of the first test that fails (the one that kills a mutant)."""
+
+    def __init__(self) -> None:
+        self.nodeid = ""
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed and not self.nodeid:
+            self.nodeid = report.nodeid
+
+
+def _run_mutant(name: str, source: str, mutant: Mutant, tests: list[str]) -> list[Any]:
+    """In a child: import the mutant instead of the module, run ``tests``.
+    Returns [pytest's exit code, the id of the test that failed first or ""]."""
     import pytest
 
     fullname, relpath, _ = MODULES[name]
     filename = str(ROOT / relpath)
     code = mutated_code(source, mutant, filename)
     sys.meta_path.insert(0, _Finder(fullname, code, filename))
+    first = _FirstFailure()
     _quiet()
-    return int(pytest.main([*PYTEST_ARGS, "-x", f"--basetemp={_basetemp()}", *tests]))
+    exit_code = pytest.main([*PYTEST_ARGS, "-x", f"--basetemp={_basetemp()}", *tests],
+                            plugins=[first])
+    return [int(exit_code), first.nodeid]
 
 
 def _function_of(module: Any, scope: str) -> Any:
@@ -491,10 +507,11 @@ def _function_of(module: Any, scope: str) -> Any:
     return None
 
 
-def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> int:
+def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> list[Any]:
     """In a child of a collected pytest session: swap the code of the one function the
     mutant changes (every reference to that function sees it), run ``items`` (``-x``).
-    Returns 1 if a test failed, 0 if all passed, 5 if the code cannot be swapped."""
+    Returns [1, the failing test's id] if a test failed, [0, ""] if all passed, [5, ""] if
+    the code cannot be swapped."""
     from _pytest.runner import runtestprotocol
 
     fullname, relpath, _ = MODULES[name]
@@ -506,14 +523,14 @@ def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> int:
     replacement = _function_of(_Namespace(namespace), mutant.function)
     if original is None or replacement is None or \
             original.__code__.co_freevars != replacement.__code__.co_freevars:
-        return 5
+        return [5, ""]
     original.__code__ = replacement.__code__
     for index, item in enumerate(items):
         following = items[index + 1] if index + 1 < len(items) else None
         if any(report.failed for report in runtestprotocol(item, nextitem=following,
                                                            log=False)):
-            return 1
-    return 0
+            return [1, item.nodeid]
+    return [0, ""]
 
 
 class _Namespace:
@@ -528,7 +545,7 @@ class _HotSession:
                  durations: dict[str, float], args: argparse.Namespace) -> None:
         self.name, self.source, self.work = name, source, work
         self.durations, self.args = durations, args
-        self.results: list[tuple[int, str, float]] = []
+        self.results: list[tuple[int, str, float, str]] = []
 
     def pytest_runtestloop(self, session: Any) -> bool:
         by_id = {item.nodeid: item for item in session.items}
@@ -541,11 +558,12 @@ class _HotSession:
                     self.durations.get(i.nodeid, 0.0) for i in items)
                 pid, fd = _fork(lambda m=mutant, i=items: _hot_run(self.name, self.source, m, i))
                 running[pid] = (mutant, fd, time.monotonic(), len(items), budget)
-            done, state, code = _next_done(running)
+            done, state, result = _next_done(running)
             mutant, _, begun, _, _ = running.pop(done)
+            code, killer = result if state == "ok" else (None, "")
             status = ("timeout" if state == "timeout" else "cold" if code == 5
-                      else "survived" if state == "ok" and code == 0 else "killed")
-            self.results.append((mutant.number, status, time.monotonic() - begun))
+                      else "survived" if code == 0 else "killed")
+            self.results.append((mutant.number, status, time.monotonic() - begun, killer))
         return True
 
 
@@ -568,6 +586,8 @@ class Outcome:
     seconds: float = 0.0
     tests: int = 0
     reason: str = ""
+    #: the test that failed first ("" for a timeout, or a child that died without a report)
+    killer: str = ""
 
 
 def _await_child(pid: int, fd: int, timeout: float) -> tuple[str, Any]:
@@ -649,12 +669,12 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
         state, results = _await_child(pid, fd, budget + args.coverage_timeout)
         if state != "ok":
             raise SystemExit(f"{name}: the mutant session failed ({state})")
-        for number, status, seconds in results:
+        for number, status, seconds, killer in results:
             mutant, count = counts.pop(number)
             if status == "cold":  # its code could not be swapped: run it the slow way
                 pending.append((mutant, next(c for m, c in hot if m.number == number)))
                 continue
-            outcome = _judge(Outcome(mutant, status, seconds, count))
+            outcome = _judge(Outcome(mutant, status, seconds, count, killer=killer))
             outcomes.append(outcome)
             if args.verbose or outcome.status in ("survived", "not covered"):
                 _print_outcome(outcome)
@@ -667,22 +687,25 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
             budget = args.timeout + 3.0 * sum(durations[t] for t in chosen)
             pid, fd = _fork(lambda m=mutant, c=chosen: _run_mutant(name, source, m, c))
             running[pid] = (mutant, fd, time.monotonic(), len(chosen), budget)
-        done, state, code = _next_done(running)
+        done, state, result = _next_done(running)
         mutant, _, begun, count, _ = running.pop(done)
+        code, killer = result if state == "ok" else (None, "")
         if state == "timeout":
             status = "timeout"
-        elif state == "ok" and code == 0:
+        elif code == 0:
             status = "survived"
         else:
             status = "killed"
-        outcome = _judge(Outcome(mutant, status, time.monotonic() - begun, count))
+        outcome = _judge(Outcome(mutant, status, time.monotonic() - begun, count,
+                                 killer=killer))
         outcomes.append(outcome)
         if args.verbose or outcome.status in ("survived", "not covered"):
             _print_outcome(outcome)
     outcomes.sort(key=lambda o: o.mutant.number)
     for o in outcomes:  # an explanation the tests contradict must go
         if o.status in ("killed", "timeout") and o.mutant.key in EQUIVALENT.get(name, {}):
-            print(f"{name}: equivalents.py explains a mutant the tests kill: {o.mutant.key}",
+            print(f"{name}: equivalents.py explains a mutant the tests kill: {o.mutant.key}"
+                  f" ({_killed_by(o)}; check it with --match before removing the explanation)",
                   file=sys.stderr)
     return outcomes
 
@@ -707,10 +730,18 @@ def _judge(outcome: Outcome) -> Outcome:
     return outcome
 
 
+def _killed_by(o: Outcome) -> str:
+    if o.status == "timeout":
+        return "over its time budget"
+    return f"by {o.killer}" if o.killer else "its child died before any test reported"
+
+
 def _print_outcome(o: Outcome) -> None:
     m = o.mutant
     print(f"  {o.status.upper():12} {MODULES[m.module][1]}:{m.line} [{m.operator}] {m.key}"
           + (f"  ({o.tests} tests, {o.seconds:.1f} s)" if o.tests else ""), flush=True)
+    if o.status in ("killed", "timeout"):
+        print(f"      killed {_killed_by(o)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -778,7 +809,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps([{
             "module": o.mutant.module, "line": o.mutant.line, "operator": o.mutant.operator,
             "key": o.mutant.key, "status": o.status, "reason": o.reason,
-            "tests": o.tests, "seconds": round(o.seconds, 2)} for o in everything], indent=1))
+            "tests": o.tests, "seconds": round(o.seconds, 2), "killer": o.killer}
+            for o in everything], indent=1))
     return 1 if any(o.status in ("survived", "not covered") for o in everything) else 0
 
 
