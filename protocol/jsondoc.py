@@ -707,8 +707,10 @@ def _not_json(value: object) -> Any:
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
+# The pure encoder, where Python has no C encoder; also without circular-reference markers,
+# so that a cycle ends as it does in the C encoder (RecursionError: the same error either way).
 _JCS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
-                                separators=(",", ":"), default=_not_json)
+                                check_circular=False, separators=(",", ":"), default=_not_json)
 # The C encoder behind json.dumps, made once: JSONEncoder.encode builds a new one per call,
 # a third of the time for a credential. No circular-reference markers (a parsed document has
 # no cycles; a cycle ends in RecursionError), so one instance is safe to share.

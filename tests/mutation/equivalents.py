@@ -272,6 +272,19 @@ _IRI_BYTES_SET = ("the byte table only decides whether the fast walk re-checks i
                   "one with ABSOLUTE_IRI (same answer, slower): a smaller table re-checks more, "
                   "and the one larger table (33..127) adds DEL, which ABSOLUTE_IRI accepts too")
 
+_NO_NAN_REACHES = ("allow_nan is never consulted: only a plain document reaches the standard "
+                   "library's encoders (canonicalize_jcs checks jcs_plain first), and a plain "
+                   "document holds no float; NaN and the infinities are floats, which go to the "
+                   "rfc8785 package, which refuses them (tests/protocol/test_guard_jsondoc.py, "
+                   "test_nan_and_the_infinities_cannot_be_canonicalised)")
+_STR_KEYS = ("skipkeys is never consulted: only a plain document reaches the C encoder, and "
+             "every key of a plain one is a str (_jcs_plain is false for any other key, and "
+             "inspect_document refuses one: 'object keys must be strings')")
+_LEAF_CLASS = ("the leaf classes are only compared for equality, in memory (jsondoc, shapes), and "
+               "must differ from one another, from the container tags 1 and 2 and from a bool "
+               "(0, 1): 9 does as 8 does, where every other +1/-1 of the table collides and is "
+               "killed")
+
 EQUIVALENT["jsondoc"] = {
         "canonicalize_jcs: raise MalformedDocument('cannot canonicalise the document as JSON: "
         "nested too deeply or circular') from None -> pass":
@@ -399,6 +412,21 @@ EQUIVALENT["jsondoc"] = {
             'terms are read only when the walk builds a shape (shaped is false whenever loader '
             "is None, by the line above); a loader's terms on an unshaped walk are never looked "
             'at',
+        '<module>: (3, 4, 5, 6, 7, 8) -> (3, 4, 5, 6, 7, 9)':
+            _LEAF_CLASS,
+        "<module>: json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False, "
+        "check_circular=False, separators=(',', ':'), default=_not_json) -> "
+        "json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=True, "
+        "check_circular=False, separators=(',', ':'), default=_not_json)":
+            _NO_NAN_REACHES,
+        "<module>: _c_make_encoder(None, _not_json, json.encoder.encode_basestring, None, ':', "
+        "',', True, False, False) -> _c_make_encoder(None, _not_json, "
+        "json.encoder.encode_basestring, None, ':', ',', True, False, True)":
+            _NO_NAN_REACHES,
+        "<module>: _c_make_encoder(None, _not_json, json.encoder.encode_basestring, None, ':', "
+        "',', True, False, False) -> _c_make_encoder(None, _not_json, "
+        "json.encoder.encode_basestring, None, ':', ',', True, True, False)":
+            _STR_KEYS,
         '_walk.mapping: continue -> pass':
             'unshaped (shape=False or no loader), the tokens and leaves built after the '
             'continue are thrown away: mapping returns None and the info has no leaves; nothing '

@@ -159,6 +159,55 @@ def test_a_circular_document_with_a_float_cannot_be_canonicalised_either() -> No
     assert canonicalize_jcs({"a": shared, "b": shared}) == b'{"a":[0.5],"b":[0.5]}'
 
 
+PLAIN_DOCUMENTS: list[Any] = [
+    {"b": 1, "a": {"d": [3, {"z": None, "y": True}], "c": "é ✓"}, "": False},
+    {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["Z", "A"],
+     "issuer": "did:key:z6Mk", "credentialSubject": {"id": "urn:x", "€": "\u2028"}},
+    [{"k2": 2, "k1": 1}, "x", 9007199254740991, -0],
+    "a scalar", 7, None,
+]
+
+
+@pytest.mark.parametrize("doc", PLAIN_DOCUMENTS, ids=range(len(PLAIN_DOCUMENTS)))
+def test_canonicalisation_without_the_c_encoder_gives_the_same_bytes(
+        doc: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where Python has no C encoder (``json.encoder.c_make_encoder``), the pure encoder
+    takes over: the same RFC 8785 bytes as the ``rfc8785`` package, keys sorted at every
+    level."""
+    import rfc8785
+
+    from confiance.protocol import jsondoc
+
+    expected = rfc8785.dumps(doc)
+    assert canonicalize_jcs(doc) == expected
+    monkeypatch.setattr(jsondoc, "_JCS_C", None)
+    assert canonicalize_jcs(doc) == expected
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("c_encoder", [True, False], ids=["c-encoder", "pure-encoder"])
+def test_nan_and_the_infinities_cannot_be_canonicalised(
+        number: float, c_encoder: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python caller's NaN or infinity (never in parsed JSON) is refused, not written as
+    ``NaN`` or ``Infinity``: a float makes a document not plain, so the rfc8785 package
+    canonicalises it and refuses them, with or without the C encoder."""
+    from confiance.protocol import jsondoc
+
+    if not c_encoder:
+        monkeypatch.setattr(jsondoc, "_JCS_C", None)
+    for doc in ({"n": number}, [1, number], number, {"a": {"b": [number]}}):
+        with pytest.raises(MalformedDocument, match="cannot canonicalise"):
+            canonicalize_jcs(doc)
+
+
+def test_a_circular_document_gets_the_same_error_without_the_c_encoder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from confiance.protocol import jsondoc
+
+    monkeypatch.setattr(jsondoc, "_JCS_C", None)
+    test_a_circular_document_cannot_be_canonicalised()
+
+
 # -- refusals that name what they refuse --------------------------------------------------------
 
 
