@@ -40,6 +40,7 @@ def test_a_small_run_kills_the_hand_made_rate_limit_mutants(tmp_path: Path) -> N
     # each kill names the test that failed first, one of those the rate limiter's run uses
     assert all(o["killer"].startswith("tests/node/test_") and "::" in o["killer"]
                for o in outcomes), outcomes
+    assert all(o["why"].startswith("E ") for o in outcomes), outcomes  # its failure line
     assert "killed by tests/node/test_" not in result.stdout  # printed with --verbose only
     assert "ratelimit" in result.stdout and "killed" in result.stdout
 

@@ -32,7 +32,8 @@ Outcomes: ``killed`` (a test failed), ``timeout`` (killed by the per-mutant time
 endless loop is noticed too), ``survived``, ``not covered`` (survived, no test runs the
 line), ``equivalent`` (survived and explained). The exit status is 1 when any mutant
 survives unexplained. ``--verbose`` and ``--json`` name, for each kill, the test that
-failed first: a kill by a test that fails by timing on a loaded machine shows there.
+failed first and the first line of its failure: a kill by a test that fails by timing on a
+loaded machine shows there.
 """
 
 from __future__ import annotations
@@ -463,20 +464,28 @@ def _coverage_pass(name: str) -> dict[str, Any]:
             "failed": collector.failed}
 
 
+def _failure_line(report: Any) -> str:
+    """The first line of a failed test's report that says why (``E   assert ...``), short;
+    else its last line (a crash in a fixture, say)."""
+    lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith("E ")]
+    return (said[0] if said else lines[-1] if lines else "")[:300]
+
+
 class _FirstFailure:
-    """A pytest plugin: the id of the first test that fails (the one that kills a mutant)."""
+    """A pytest plugin: the first test that fails (the one that kills a mutant), and why."""
 
     def __init__(self) -> None:
-        self.nodeid = ""
+        self.nodeid = self.why = ""
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.failed and not self.nodeid:
-            self.nodeid = report.nodeid
+            self.nodeid, self.why = report.nodeid, _failure_line(report)
 
 
 def _run_mutant(name: str, source: str, mutant: Mutant, tests: list[str]) -> list[Any]:
     """In a child: import the mutant instead of the module, run ``tests``.
-    Returns [pytest's exit code, the id of the test that failed first or ""]."""
+    Returns [pytest's exit code, the id of the test that failed first or "", why]."""
     import pytest
 
     fullname, relpath, _ = MODULES[name]
@@ -487,7 +496,7 @@ def _run_mutant(name: str, source: str, mutant: Mutant, tests: list[str]) -> lis
     _quiet()
     exit_code = pytest.main([*PYTEST_ARGS, "-x", f"--basetemp={_basetemp()}", *tests],
                             plugins=[first])
-    return [int(exit_code), first.nodeid]
+    return [int(exit_code), first.nodeid, first.why]
 
 
 def _function_of(module: Any, scope: str) -> Any:
@@ -510,8 +519,8 @@ def _function_of(module: Any, scope: str) -> Any:
 def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> list[Any]:
     """In a child of a collected pytest session: swap the code of the one function the
     mutant changes (every reference to that function sees it), run ``items`` (``-x``).
-    Returns [1, the failing test's id] if a test failed, [0, ""] if all passed, [5, ""] if
-    the code cannot be swapped."""
+    Returns [1, the failing test's id, why] if a test failed, [0, "", ""] if all passed,
+    [5, "", ""] if the code cannot be swapped."""
     from _pytest.runner import runtestprotocol
 
     fullname, relpath, _ = MODULES[name]
@@ -523,14 +532,14 @@ def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> list[A
     replacement = _function_of(_Namespace(namespace), mutant.function)
     if original is None or replacement is None or \
             original.__code__.co_freevars != replacement.__code__.co_freevars:
-        return [5, ""]
+        return [5, "", ""]
     original.__code__ = replacement.__code__
     for index, item in enumerate(items):
         following = items[index + 1] if index + 1 < len(items) else None
-        if any(report.failed for report in runtestprotocol(item, nextitem=following,
-                                                           log=False)):
-            return [1, item.nodeid]
-    return [0, ""]
+        for report in runtestprotocol(item, nextitem=following, log=False):
+            if report.failed:
+                return [1, item.nodeid, _failure_line(report)]
+    return [0, "", ""]
 
 
 class _Namespace:
@@ -545,7 +554,7 @@ class _HotSession:
                  durations: dict[str, float], args: argparse.Namespace) -> None:
         self.name, self.source, self.work = name, source, work
         self.durations, self.args = durations, args
-        self.results: list[tuple[int, str, float, str]] = []
+        self.results: list[tuple[int, str, float, str, str]] = []
 
     def pytest_runtestloop(self, session: Any) -> bool:
         by_id = {item.nodeid: item for item in session.items}
@@ -560,10 +569,10 @@ class _HotSession:
                 running[pid] = (mutant, fd, time.monotonic(), len(items), budget)
             done, state, result = _next_done(running)
             mutant, _, begun, _, _ = running.pop(done)
-            code, killer = result if state == "ok" else (None, "")
+            code, killer, why = result if state == "ok" else (None, "", "")
             status = ("timeout" if state == "timeout" else "cold" if code == 5
                       else "survived" if code == 0 else "killed")
-            self.results.append((mutant.number, status, time.monotonic() - begun, killer))
+            self.results.append((mutant.number, status, time.monotonic() - begun, killer, why))
         return True
 
 
@@ -588,6 +597,8 @@ class Outcome:
     reason: str = ""
     #: the test that failed first ("" for a timeout, or a child that died without a report)
     killer: str = ""
+    #: the first line of that test's failure that says why (``E   assert ...``)
+    why: str = ""
 
 
 def _await_child(pid: int, fd: int, timeout: float) -> tuple[str, Any]:
@@ -669,12 +680,12 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
         state, results = _await_child(pid, fd, budget + args.coverage_timeout)
         if state != "ok":
             raise SystemExit(f"{name}: the mutant session failed ({state})")
-        for number, status, seconds, killer in results:
+        for number, status, seconds, killer, why in results:
             mutant, count = counts.pop(number)
             if status == "cold":  # its code could not be swapped: run it the slow way
                 pending.append((mutant, next(c for m, c in hot if m.number == number)))
                 continue
-            outcome = _judge(Outcome(mutant, status, seconds, count, killer=killer))
+            outcome = _judge(Outcome(mutant, status, seconds, count, killer=killer, why=why))
             outcomes.append(outcome)
             if args.verbose or outcome.status in ("survived", "not covered"):
                 _print_outcome(outcome)
@@ -689,7 +700,7 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
             running[pid] = (mutant, fd, time.monotonic(), len(chosen), budget)
         done, state, result = _next_done(running)
         mutant, _, begun, count, _ = running.pop(done)
-        code, killer = result if state == "ok" else (None, "")
+        code, killer, why = result if state == "ok" else (None, "", "")
         if state == "timeout":
             status = "timeout"
         elif code == 0:
@@ -697,7 +708,7 @@ def run_module(name: str, args: argparse.Namespace) -> list[Outcome]:
         else:
             status = "killed"
         outcome = _judge(Outcome(mutant, status, time.monotonic() - begun, count,
-                                 killer=killer))
+                                 killer=killer, why=why))
         outcomes.append(outcome)
         if args.verbose or outcome.status in ("survived", "not covered"):
             _print_outcome(outcome)
@@ -733,7 +744,9 @@ def _judge(outcome: Outcome) -> Outcome:
 def _killed_by(o: Outcome) -> str:
     if o.status == "timeout":
         return "over its time budget"
-    return f"by {o.killer}" if o.killer else "its child died before any test reported"
+    if not o.killer:
+        return "its child died before any test reported"
+    return f"by {o.killer}" + (f": {o.why}" if o.why else "")
 
 
 def _print_outcome(o: Outcome) -> None:
@@ -809,7 +822,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps([{
             "module": o.mutant.module, "line": o.mutant.line, "operator": o.mutant.operator,
             "key": o.mutant.key, "status": o.status, "reason": o.reason,
-            "tests": o.tests, "seconds": round(o.seconds, 2), "killer": o.killer}
+            "tests": o.tests, "seconds": round(o.seconds, 2), "killer": o.killer,
+            "why": o.why}
             for o in everything], indent=1))
     return 1 if any(o.status in ("survived", "not covered") for o in everything) else 0
 
