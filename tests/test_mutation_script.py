@@ -67,3 +67,38 @@ def test_every_mutant_of_a_module_compiles() -> None:
     assert len(mutants) > 20
     for mutant in mutants:
         run_mutants.mutated_code(source, mutant, "ratelimit.py")
+
+
+def test_each_forked_child_gets_its_own_pytest_base_folder(tmp_path: Path) -> None:
+    """pytest empties a given ``--basetemp`` the first time a process makes it: children
+    forked from one session must not share it, or a child starting beside another deletes
+    the files of the other's running test (a false kill)."""
+    from _pytest.tmpdir import TempPathFactory
+
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import run_mutants
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+
+    class Config:
+        pass
+
+    class Item:
+        config = Config()
+
+    shared = tmp_path / "session"
+    run_mutants._SCRATCH[:] = [str(tmp_path)]
+    try:
+        children = []
+        for _ in range(2):  # what each forked child sees: the session's factory, unused yet
+            factory = TempPathFactory(shared, 3, "all", lambda *a, **k: None, _ispytest=True)
+            Item.config._tmp_path_factory = factory  # type: ignore[attr-defined]
+            run_mutants._own_basetemp([Item()])
+            children.append(factory.mktemp("test_x"))
+            (children[-1] / "db.sqlite").write_text("in use")
+        first, second = children
+        assert first.parent != second.parent and shared not in first.parents
+        assert (first / "db.sqlite").exists()  # the second child's start left it alone
+    finally:
+        run_mutants._SCRATCH[:] = []

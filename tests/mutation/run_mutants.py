@@ -534,12 +534,24 @@ def _hot_run(name: str, source: str, mutant: Mutant, items: list[Any]) -> list[A
             original.__code__.co_freevars != replacement.__code__.co_freevars:
         return [5, "", ""]
     original.__code__ = replacement.__code__
+    _own_basetemp(items)
     for index, item in enumerate(items):
         following = items[index + 1] if index + 1 < len(items) else None
         for report in runtestprotocol(item, nextitem=following, log=False):
             if report.failed:
                 return [1, item.nodeid, _failure_line(report)]
     return [0, "", ""]
+
+
+def _own_basetemp(items: list[Any]) -> None:
+    """Give this child its own pytest base folder. The session's is shared by every child
+    forked from it, and pytest empties a given ``--basetemp`` when it first makes it: a
+    child starting beside another would delete the files of the other's running test (its
+    database, its data dir), which then fails and reads as a kill."""
+    factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
+    if factory is not None:
+        factory._given_basetemp = Path(_basetemp())
+        factory._basetemp = None
 
 
 class _Namespace:
