@@ -272,6 +272,10 @@ _IRI_BYTES_SET = ("the byte table only decides whether the fast walk re-checks i
                   "one with ABSOLUTE_IRI (same answer, slower): a smaller table re-checks more, "
                   "and the one larger table (33..127) adds DEL, which ABSOLUTE_IRI accepts too")
 
+_INT_PREFILTER = ("a work limit before int(): every integer text of 18 characters or more is "
+                  "outside +-(2**53 - 1) (at most 16 digits, 17 with a sign, inside it; JSON "
+                  "allows no leading zeros), and the range check just after refuses it with the "
+                  "same message; 17 stays the longest text int() reads")
 _NO_NAN_REACHES = ("allow_nan is never consulted: only a plain document reaches the standard "
                    "library's encoders (canonicalize_jcs checks jcs_plain first), and a plain "
                    "document holds no float; NaN and the infinities are floats, which go to the "
@@ -427,6 +431,26 @@ EQUIVALENT["jsondoc"] = {
         "',', True, False, False) -> _c_make_encoder(None, _not_json, "
         "json.encoder.encode_basestring, None, ':', ',', True, True, False)":
             _STR_KEYS,
+        '_parse_int: len(text) > 17 -> len(text) > 17 + 1':
+            _INT_PREFILTER,
+        '_parse_int: len(text) > 17 -> len(text) > 18':
+            _INT_PREFILTER,
+        '_quick_check: len(node) + 2 -> len(node) + 3':
+            _QUICK_MORE,
+        '_quick_check: max(ints) > MAX_SAFE_INTEGER -> max(ints) >= MAX_SAFE_INTEGER':
+            _QUICK_MORE,
+        '_quick_check: min(ints) < -MAX_SAFE_INTEGER -> min(ints) <= -MAX_SAFE_INTEGER':
+            _QUICK_MORE,
+        '_quick_check: 5 * sum((type(c) is bool for c in children)) -> '
+        '6 * sum((type(c) is bool for c in children))':
+            _QUICK_MORE,
+        '_quick_check: len(joined) > max_string -> len(joined) >= max_string':
+            _QUICK_MORE,
+        '_quick_check: max(map(len, strings)) > max_string -> '
+        'max(map(len, strings)) >= max_string':
+            _QUICK_MORE,
+        'canonicalize_jcs: type(obj) is dict -> type(obj) is not dict':
+            _C_ENCODER,
         '_walk.mapping: continue -> pass':
             'unshaped (shape=False or no loader), the tokens and leaves built after the '
             'continue are thrown away: mapping returns None and the info has no leaves; nothing '

@@ -68,6 +68,15 @@ def _outcome(walk: Any, doc: Any, limits: Limits) -> Any:
 @example({"a": ["score:x", "score:\u00e9", "#frag", "_x:y", "@x:y", 1],
           "b": "score:\u00e9", "c": "#frag", "d": "score:x", "e": "_x:y"}, None, DEFAULT_LIMITS)
 @example({"a": ["score:x", "#frag", "s:\ud800"], "c": "#frag"}, None, DEFAULT_LIMITS)
+# strings with a colon that are no IRIs (a scheme must start with a letter and hold only
+# letters, digits, + . -), in arrays and as values; all ASCII in one document (nothing
+# sends the walk to its one-by-one re-check), non-ASCII in another; and the safe integers
+# at their limits
+@example({"a": ["1a:b", "a_b:c", "a!b:c", ":"], "b": "a_b:c", "c": "1a:b", "d": ":"},
+         None, DEFAULT_LIMITS)
+@example({"a": ["é:x"], "b": "é:x"}, None, DEFAULT_LIMITS)
+@example({"n": MAX_SAFE_INTEGER, "m": -MAX_SAFE_INTEGER,
+          "l": [MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER]}, None, DEFAULT_LIMITS)
 def test_fast_walk_equals_walk(body: dict[str, Any], context: Any, limits: Limits) -> None:
     doc = dict(body)
     if context is not None:

@@ -253,6 +253,35 @@ def test_a_duplicate_key_is_named_up_to_80_characters() -> None:
     assert caught.value.detail["key"] == key[:80]
 
 
+def test_the_duplicate_is_named_not_the_first_key() -> None:
+    """An object with a duplicate after other keys names the duplicate, wherever it is."""
+    with pytest.raises(MalformedDocument, match="'dup'") as caught:
+        parse_json('{"first": 1, "second": 2, "dup": 3, "dup": 4}')
+    assert caught.value.detail["key"] == "dup"
+
+
+def test_the_precise_walk_accepts_safe_integers_at_the_limit() -> None:
+    """A document the fast passes leave to the precise walk (it holds a null) with
+    +-(2**53 - 1), in an object and in an array: the walk passes both integers and names
+    the null, the one thing wrong with it."""
+    doc = {"n": MAX_SAFE_INTEGER, "m": [-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER], "z": None}
+    for door in (_walk, _quick):
+        with pytest.raises(MalformedDocument, match="null at /z"):
+            door(doc)
+
+
+def test_the_walk_stops_at_the_first_container_past_the_value_limit() -> None:
+    """The value count is checked on entering each container: past the limit, nothing
+    inside is looked at (not even a null), and the error is the limit. At the limit, the
+    walk goes in and finds the null."""
+    limits = Limits(max_depth=6, max_string_length=40, max_values=10, max_bytes=600)
+    # 1 (the object) + 2 members + n items: the count on entering "z" is 3 + n
+    with pytest.raises(MalformedDocument, match="null at /z/0"):
+        inspect_document({"a": list(range(7)), "z": [None]}, limits)  # 10: not past
+    with pytest.raises(LimitExceeded, match="more than 10 JSON values"):
+        inspect_document({"a": list(range(8)), "z": [None]}, limits)  # 11: past
+
+
 @pytest.mark.parametrize("door", MEMORY_DOORS)
 @pytest.mark.parametrize("doc", [
     {"a": ["\ud800"]}, {"a": "x\ud800"}, {"a": ["ok", "\ud800"]}, {"a\ud800": 1},
