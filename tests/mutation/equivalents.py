@@ -437,6 +437,8 @@ EQUIVALENT["jsondoc"] = {
             _INT_PREFILTER,
         '_quick_check: len(node) + 2 -> len(node) + 3':
             _QUICK_MORE,
+        '_quick_check: depth = values = size = 0 -> depth = values = size = 1':
+            _QUICK_MORE,
         '_quick_check: max(ints) > MAX_SAFE_INTEGER -> max(ints) >= MAX_SAFE_INTEGER':
             _QUICK_MORE,
         '_quick_check: min(ints) < -MAX_SAFE_INTEGER -> min(ints) <= -MAX_SAFE_INTEGER':
