@@ -222,6 +222,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "_normalised: continue -> pass":
             "the continue is the last statement of the loop body",
         "_normalised: len(item) <= 58 -> len(item) < 58": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) <= 57": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) <= 59": _ID_LENGTH,
     },
 }
 
