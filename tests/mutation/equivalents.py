@@ -213,6 +213,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "unreachable: parse_json refuses any document that is not an object",
         "authenticate: return subject -> return None":
             "the routes take the subject from the path; none uses the return value",
+        "authenticate: created < now - max_age -> created <= now - max_age":
+            "a request that verifies has not expired (verify refuses now >= expires) and is "
+            "valid for at most max_age (expires - created <= max_age, the other half of the "
+            "test), so created > now - max_age always holds here: at equality the request "
+            "has expired and verify refused it first (tests/node/"
+            "test_guard_subject_requests.py, test_how_old_a_request_may_be_by_the_nodes_clock)",
     },
     "erasures": {
         "ErasureNotice: everything: bool = False -> everything: bool = True":
@@ -224,6 +230,9 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "_normalised: len(item) <= 58 -> len(item) < 58": _ID_LENGTH,
         "_normalised: len(item) <= 58 -> len(item) <= 57": _ID_LENGTH,
         "_normalised: len(item) <= 58 -> len(item) <= 59": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) <= 58 + 1": _ID_LENGTH,
+        "_normalised: len(item) <= 58 -> len(item) != 58": _ID_LENGTH
+        + "; no valid id is 58 characters long either",
     },
 }
 

@@ -159,3 +159,25 @@ async def test_a_body_digest_must_match_the_body(client: Client, alice: Party) -
                                               "Authorization": authorization})
         await _refused(response)
     assert (await client.get(f"/assertions/{quoted(held['id'])}")).status == 200
+
+
+
+@pytest.mark.parametrize(("age", "ttl", "refusal"), [
+    (MAX_AGE - 1, MAX_AGE, None),  # made 299 s ago, valid 300 s: one second left
+    (MAX_AGE, MAX_AGE, "expired"),  # expires at this very instant: too late
+    (1, MAX_AGE + 1, f"at most {MAX_AGE} seconds"),  # valid a second too long
+])
+async def test_how_old_a_request_may_be_by_the_nodes_clock(
+        make_client: Any, config: Any, age: int, ttl: int, refusal: str | None) -> None:
+    """By the node's clock (held still here): a request is accepted until the instant it
+    expires, and may be valid for at most ``max_age`` seconds after it is made; so a
+    request made ``max_age`` seconds ago has always expired."""
+    instant = now().replace(microsecond=0)
+    client = await make_client(config, clock=lambda: instant, init_time=instant)
+    request = _export(created=instant - timedelta(seconds=age), ttl=ttl)
+    response = await _get_export(client, header(request))
+    if refusal is None:
+        assert response.status == 200, await response.text()
+    else:
+        body = await _refused(response)
+        assert refusal in body["detail"], body
