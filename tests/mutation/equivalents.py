@@ -389,12 +389,7 @@ EQUIVALENT["jsondoc"] = {
             _FLAT_KIND,
         '_walk.sequence: (2, tuple(tokens)) -> (3, tuple(tokens))':
             _FLAT_KIND,
-        '_plain_jcs: _JCS_C is not None and isinstance(obj, dict | list) -> _JCS_C is not None '
-        'or isinstance(obj, dict | list)':
-            _C_ENCODER,
         '_plain_jcs: _JCS_C(obj, 0) -> _JCS_C(obj, 1)':
-            _C_ENCODER,
-        'canonicalize_jcs: _JCS_C is not None -> _JCS_C is None':
             _C_ENCODER,
         'canonicalize_jcs: _JCS_C(obj, 0) -> _JCS_C(obj, 1)':
             _C_ENCODER,
