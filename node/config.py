@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from confiance.protocol.digits import ascii_digits
 from confiance.protocol.errors import MalformedDocument
 
 __all__ = [
@@ -184,8 +185,11 @@ def _coerce(name: str, value: object, source: str) -> object:
     elif name in _INT_FIELDS:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
+        if isinstance(value, str):
+            text = value.strip()
+            digits = text[1:] if text.startswith("-") else text
+            if ascii_digits(digits) and len(digits) <= 18:
+                return int(text)
     elif name in ("public_url", "tls_cert", "tls_key", "peer_ca_bundle") \
             and value in ("", None):
         return None

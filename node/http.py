@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from confiance.protocol.canonical import parse_json
+from confiance.protocol.digits import ascii_digits
 from confiance.protocol.errors import DocumentTooLarge, MalformedDocument
 from confiance.protocol.limits import Limits
 
@@ -131,7 +132,7 @@ def query_int(request: web.Request, name: str, default: int, *, low: int, high: 
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not ascii_digits(raw) or len(raw) > 9:
         raise BadRequest(f"{name} must be an integer from {low} to {high}", parameter=name)
     value = int(raw)
     if not low <= value <= high:

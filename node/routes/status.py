@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from confiance.protocol.digits import ascii_digits
+
 from ..context import NODE
 from ..http import json_response
 from ..problems import NotFound
@@ -17,7 +19,7 @@ routes = web.RouteTableDef()
 async def get_status_list(request: web.Request) -> web.Response:
     node = request.app[NODE]
     raw = request.match_info["list"]
-    if not raw.isdigit() or len(raw) > 9:
+    if not ascii_digits(raw) or len(raw) > 9:
         raise NotFound(f"status lists are numbered from 1; {raw[:40]!r} is not one",
                        list=raw[:40])
     keyring = node.keyring

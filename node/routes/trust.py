@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from confiance.protocol.digits import ascii_digits
 from confiance.protocol.trust import (
     DEFAULT_ALGORITHMS,
     DISTRUST_LAYERS,
@@ -163,7 +164,7 @@ async def get_trust_rank(request: web.Request) -> web.Response:
     context = _param(request, "context", required=False)
     algorithm = _param(request, "algorithm", required=False) or DEFAULT_ALGORITHMS["rank"]
     top_text = _param(request, "top", required=False) or "10"
-    if not top_text.isdigit() or not 1 <= int(top_text) <= MAX_TOP:
+    if not ascii_digits(top_text) or len(top_text) > 9 or not 1 <= int(top_text) <= MAX_TOP:
         raise BadRequest(f"top must be an integer in 1..{MAX_TOP}", parameter="top")
     top = int(top_text)
     level = _level(request)

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..digits import ascii_digits
 from ..errors import ConfianceError, MalformedDocument
 from ..trust import DISTRUST_LAYERS, TrustPolicy
 from .attacks import ATTACKS
@@ -162,7 +163,8 @@ def _check_algorithms(names: object, where: str, allowed: Sequence[str]) -> list
         if base not in allowed:
             raise _fail(f"{where}: unknown algorithm {base!r}; expected one of "
                         f"{', '.join(allowed)}")
-        if horizon and (not horizon.isdigit() or not 1 <= int(horizon) <= 16):
+        if horizon and (not ascii_digits(horizon) or len(horizon) > 2
+                        or not 1 <= int(horizon) <= 16):
             raise _fail(f"{where}: {name!r}: the horizon after @ must be 1..16")
         out.append(name)
     return out

@@ -47,6 +47,15 @@ def test_bad_configuration_is_refused(tmp_path: Path) -> None:
         load_config(tmp_path / "none", env={}, colour="red")
 
 
+@pytest.mark.parametrize("value", ["--5", "\u00b3", "\u0663", "9" * 19, "", "5x", "0x10"])
+def test_an_integer_setting_takes_ascii_digits_only(tmp_path: Path, value: str) -> None:
+    """A superscript or another script's digit in a port (``str.isdigit`` is true for both)
+    is refused with the configuration's own error, naming the setting, not a ValueError."""
+    with pytest.raises(MalformedDocument, match="port has an invalid value"):
+        load_config(tmp_path, env={"CONFIANCE_PORT": value})
+    assert load_config(tmp_path, env={"CONFIANCE_PORT": " 9100 "}).port == 9100
+
+
 def test_default_data_dir() -> None:
     assert default_data_dir({}) == Path("confiance-data")
     assert default_data_dir({"CONFIANCE_DATA_DIR": "/srv/c"}) == Path("/srv/c")

@@ -52,6 +52,10 @@ def test_scenario_checks_and_sweep() -> None:
         ({**doc, "sweep": {"attack.attack_edges": list(range(20_000))}}, "sweep"),
         ({**doc, "scenario": {"experiment": "attack", "repetitions": 0}}, "repetitions"),
         ({**doc, "evaluate": {"algorithms": ["pagerank"]}}, "unknown algorithm"),
+        # a horizon is 1..16 in ASCII digits: a superscript or another script's digit is
+        # refused with the scenario's own error, never int()'s
+        *[({**doc, "evaluate": {"algorithms": [f"moletrust@{h}"]}}, "horizon after @")
+          for h in ("0", "17", "\u00b3", "\u0663", "-1", "0016")],
     ]
     for case, match in bad:
         with pytest.raises(MalformedDocument, match=match):
