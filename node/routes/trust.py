@@ -29,7 +29,6 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from confiance.protocol.digits import ascii_digits
 from confiance.protocol.trust import (
     DEFAULT_ALGORITHMS,
     DISTRUST_LAYERS,
@@ -40,6 +39,7 @@ from confiance.protocol.trust import (
 
 from ..context import NODE
 from ..explained import name_rules  # the rule sentences in the node's words
+from ..http import query_int
 from ..judging import judging
 from ..problems import BadRequest, TrustEngineLoading
 from ..trustfeed import attach_trust_engine
@@ -163,10 +163,7 @@ async def get_trust_rank(request: web.Request) -> web.Response:
     source = _param(request, "from", required=True)
     context = _param(request, "context", required=False)
     algorithm = _param(request, "algorithm", required=False) or DEFAULT_ALGORITHMS["rank"]
-    top_text = _param(request, "top", required=False) or "10"
-    if not ascii_digits(top_text) or len(top_text) > 9 or not 1 <= int(top_text) <= MAX_TOP:
-        raise BadRequest(f"top must be an integer in 1..{MAX_TOP}", parameter="top")
-    top = int(top_text)
+    top = query_int(request, "top", 10, low=1, high=MAX_TOP)
     level = _level(request)
     distrust, penalty = _layers(request)
     assert source is not None
